@@ -1,0 +1,173 @@
+/**
+ * io-ts codecs for every message of the Rexsys protocol (see docs/protocol.md).
+ * Decoding returns an `Either`; use {@link decodeWith} for a readable report.
+ */
+import * as t from 'io-ts';
+
+/** `server` block of every REST answer. (`remote-addess` is spelled so by the server.) */
+export const ServerInfo = t.intersection(
+  [
+    t.type({ status: t.string }),
+    t.partial({
+      namespace: t.string,
+      'remote-addess': t.string,
+      runtime: t.number,
+      timestamp: t.number,
+      version: t.string,
+      message: t.string,
+    }),
+  ],
+  'ServerInfo',
+);
+export type ServerInfo = t.TypeOf<typeof ServerInfo>;
+
+/**
+ * The REST envelope `{ rexsys: { result, server } }`, generic over its result.
+ * Failure answers may carry no `result`; decode with `RexsysEnvelope(t.unknown)` first
+ * and check `server.status`.
+ */
+export const RexsysEnvelope = <C extends t.Mixed>(result: C) =>
+  t.type({ rexsys: t.type({ result, server: ServerInfo }) }, `RexsysEnvelope<${result.name}>`);
+
+/** Any envelope: `result` unchecked (and possibly absent). */
+export const AnyEnvelope = t.type(
+  { rexsys: t.intersection([t.type({ server: ServerInfo }), t.partial({ result: t.unknown })]) },
+  'AnyEnvelope',
+);
+export type AnyEnvelope = t.TypeOf<typeof AnyEnvelope>;
+
+/** Body of the certificate request (DESIGN §1.2). */
+export const CertifyRequest = t.type({ project: t.string, productkey: t.string }, 'CertifyRequest');
+export type CertifyRequest = t.TypeOf<typeof CertifyRequest>;
+
+const NumberOrString = t.union([t.number, t.string]);
+
+/** `rexsys.result` of a successful certificate answer. */
+export const CertificateResult = t.intersection(
+  [
+    t.type({ clientid: t.string, token: t.string }),
+    t.partial({
+      clients: NumberOrString,
+      config: t.type({ io: t.partial({ client: t.string, user: t.string }) }),
+      expire: t.partial({ datetime: t.string, timestamp: t.number }),
+      namespace: t.string,
+      productkey: t.string,
+      project: t.string,
+    }),
+  ],
+  'CertificateResult',
+);
+export type CertificateResult = t.TypeOf<typeof CertificateResult>;
+
+/** The hello the server emits as an event literally named `connect` (DESIGN §1.3). */
+export const Hello = t.type({ sid: t.string }, 'Hello');
+export type Hello = t.TypeOf<typeof Hello>;
+
+/** What the client emits as `login`. */
+export const LoginRequest = t.type({ uid: t.string, sid: t.string, token: t.string }, 'LoginRequest');
+export type LoginRequest = t.TypeOf<typeof LoginRequest>;
+
+/** A `login` reply, classified. `reply` is what the server sent. */
+export type LoginOutcome =
+  | { readonly ok: true; readonly reply: unknown }
+  | { readonly ok: false; readonly reason: string; readonly reply: unknown };
+
+const FAILURE_WORDS = new Set(['fail', 'failed', 'failure', 'error', 'false', 'denied', 'refused', 'invalid']);
+
+function isFailureWord(v: unknown): boolean {
+  return v === false || (typeof v === 'string' && FAILURE_WORDS.has(v.trim().toLowerCase()));
+}
+
+/**
+ * Classifies the server's `login` reply, whose payload is undocumented (DESIGN §1.3):
+ * failure when it says so (`status`/`result` of fail/error/false, or an `error`
+ * field, or the bare value `false`), success otherwise.
+ */
+export function classifyLoginReply(reply: unknown): LoginOutcome {
+  if (isFailureWord(reply)) return { ok: false, reason: String(reply), reply };
+  if (typeof reply === 'object' && reply !== null && !Array.isArray(reply)) {
+    const r = reply as Record<string, unknown>;
+    const said = (k: string) => (typeof r[k] === 'string' ? `: ${r[k] as string}` : '');
+    if (r.error !== undefined && r.error !== null && r.error !== false && r.error !== '') {
+      return { ok: false, reason: typeof r.error === 'string' ? r.error : `error${said('message')}`, reply };
+    }
+    for (const key of ['status', 'result'] as const) {
+      if (isFailureWord(r[key])) return { ok: false, reason: `${key} ${String(r[key])}${said('message')}`, reply };
+    }
+  }
+  return { ok: true, reply };
+}
+
+/** The `login` reply as a codec: decodes any value into a {@link LoginOutcome}. */
+export const LoginReply = new t.Type<LoginOutcome, unknown, unknown>(
+  'LoginReply',
+  (u): u is LoginOutcome => typeof u === 'object' && u !== null && typeof (u as { ok?: unknown }).ok === 'boolean',
+  (u) => t.success(classifyLoginReply(u)),
+  (o) => o.reply,
+);
+
+/**
+ * Normalises `touid` data: REST-sent messages carry the JSON *string* the sender
+ * posted; parse it. A string that is not JSON stays a string.
+ */
+export function normaliseData(data: unknown): unknown {
+  if (typeof data !== 'string') return data;
+  const s = data.trim();
+  if (s === '') return data;
+  const c = s.charCodeAt(0);
+  // Only text that can start a JSON value is worth a parse attempt.
+  if (c !== 123 /* { */ && c !== 91 /* [ */ && c !== 34 /* " */ && c !== 45 /* - */ && !(c >= 48 && c <= 57) && s !== 'true' && s !== 'false' && s !== 'null') {
+    return data;
+  }
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    return data;
+  }
+}
+
+/** `data` of a message, normalised by {@link normaliseData}. */
+export const MessageData = new t.Type<unknown, unknown, unknown>('MessageData', (u): u is unknown => true, (u) => t.success(normaliseData(u)), (a) => a);
+
+/** A received `touid` message: `{ command, data }`, possibly with routing fields. */
+export const TouidMessage = t.intersection(
+  [
+    t.type({ command: t.string, data: MessageData }),
+    t.partial({ sender: t.string, receiver: t.string, channel: t.string }),
+  ],
+  'TouidMessage',
+);
+/** A received message. `D` is the type of `data` (decoded by a codec where one is given). */
+export interface RexsysMessage<D = unknown> {
+  readonly command: string;
+  readonly data: D;
+  readonly sender?: string;
+  readonly receiver?: string;
+  readonly channel?: string;
+}
+
+/** The channel a message travels on: kiosks and web clients use `client`. */
+export const Channel = t.keyof({ client: null, user: null }, 'Channel');
+export type Channel = t.TypeOf<typeof Channel>;
+
+/** What the client emits as `request` to send over the socket. */
+export const RequestMessage = t.type(
+  { channel: t.string, sender: t.string, receiver: t.string, command: t.string, data: t.unknown },
+  'RequestMessage',
+);
+export type RequestMessage = t.TypeOf<typeof RequestMessage>;
+
+/** The payload of `POST /api/ide/io/send`, EncodeData-encoded. `data` is a JSON string. */
+export const RestSendPayload = t.type(
+  {
+    token: t.string,
+    project: t.string,
+    channel: t.string,
+    sender: t.string,
+    receiver: t.string,
+    command: t.string,
+    data: t.string,
+  },
+  'RestSendPayload',
+);
+export type RestSendPayload = t.TypeOf<typeof RestSendPayload>;
