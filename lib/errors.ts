@@ -24,6 +24,8 @@ export type RexsysErrorCode =
   | 'E_OUTBOX_FULL'
   /** A socket send was handed to the server but the connection dropped before its ack. */
   | 'E_OUTCOME_UNKNOWN'
+  /** The server answered a REST send with a failure status. */
+  | 'E_SEND_REFUSED'
   /** The client was closed. */
   | 'E_CLOSED'
   /** The caller passed options that cannot work. */
@@ -132,13 +134,14 @@ export class RexsysTimeoutError extends RexsysError {
 
 /**
  * A send that failed for a reason of its own: the outbox was full (`E_OUTBOX_FULL`,
- * never sent), or the connection dropped between handing it to the server and the
- * server's ack (`E_OUTCOME_UNKNOWN`: it may or may not have been delivered).
+ * never sent), the connection dropped between handing it to the server and the
+ * server's ack (`E_OUTCOME_UNKNOWN`: it may or may not have been delivered), or the
+ * server answered a REST send with a failure status (`E_SEND_REFUSED`).
  */
 export class RexsysSendError extends RexsysError {
   override readonly name = 'RexsysSendError';
   constructor(
-    code: 'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN',
+    code: 'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED',
     message: string,
     readonly receiver: string,
     readonly command: string,

@@ -56,10 +56,12 @@ export function decodeWith<A, O>(
   codec: t.Type<A, O, unknown>,
   value: unknown,
   source?: string,
+  /** What to keep as the error's `raw` payload. @default value */
+  raw: unknown = value,
 ): E.Either<RexsysDecodeError, A> {
   const result = codec.decode(value);
   if (E.isRight(result)) return result;
   const issues = toIssues(result.left);
   const what = source ? `${source} payload` : 'Payload';
-  return E.left(new RexsysDecodeError(`${what} does not match ${codec.name}: ${formatIssues(issues)}`, issues, value, source));
+  return E.left(new RexsysDecodeError(`${what} does not match ${codec.name}: ${formatIssues(issues)}`, issues, raw, source));
 }

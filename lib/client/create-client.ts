@@ -1,0 +1,333 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+import {
+  BehaviorSubject,
+  Observable,
+  Subject,
+  catchError,
+  concatMap,
+  defer,
+  from,
+  map,
+  of,
+  switchMap,
+  takeUntil,
+  throwError,
+} from 'rxjs';
+import type { RexsysCredentials } from '../auth/certify.js';
+import {
+  RexsysArgumentError,
+  RexsysClosedError,
+  RexsysError,
+  RexsysSendError,
+  RexsysTimeoutError,
+  RexsysTransportError,
+} from '../errors.js';
+import { TouidMessage, type RexsysMessage } from '../protocol/codecs.js';
+import { decodeWith } from '../protocol/report.js';
+import { decodeMessageData } from '../operators/of-command.js';
+import { retryBackoff } from '../operators/retry-backoff.js';
+import { postSend } from '../transport/rest-send.js';
+import { Connection } from './connection.js';
+import { CredentialSource } from './credentials.js';
+import { Dispatcher } from './dispatcher.js';
+import { Lease } from './lease.js';
+import { Outbox, type OutboxEntry } from './outbox.js';
+import type {
+  CommandCodecs,
+  ConnectionState,
+  FanOutResult,
+  RexsysClient,
+  RexsysClientOptions,
+  SendOptions,
+  SendReceipt,
+  Via,
+} from './types.js';
+
+const sameState = (a: ConnectionState, b: ConnectionState) =>
+  a.status === b.status && a.uid === b.uid && a.sid === b.sid && a.attempt === b.attempt && a.lastError === b.lastError;
+
+const asRexsysError = (e: unknown): RexsysError =>
+  e instanceof RexsysError ? e : new RexsysTransportError('E_NETWORK', e instanceof Error ? e.message : String(e));
+
+/** Internal hooks for tests and benchmarks; not part of the public API. */
+export const internals = Symbol('rexsys-rx internals');
+
+/** What `client[internals]` exposes: counts that must fall back to zero. */
+export interface ClientInternals {
+  readonly holders: number;
+  readonly socketListeners: number;
+  readonly dispatcherListeners: number;
+  readonly outboxQueued: number;
+  readonly outboxInflight: number;
+}
+
+/**
+ * Creates a reactive Rexsys client. Nothing opens until something subscribes: the
+ * first subscriber to `state$`, `messages$` or `command$(…)` (or a pending socket send)
+ * opens the one socket, which closes `gracePeriod` ms after the last one leaves.
+ *
+ * @example
+ * ```ts
+ * const client = createRexsysClient({ url: 'http://127.0.0.1:4100', project: 'demo', productkey: 'KIOSK-KEY' });
+ * client.state$.subscribe((s) => console.log(s.status));
+ * client.command$('show', t.type({ url: t.string })).subscribe(({ data }) => open(data.url));
+ * client.send({ receiver: 'display-01', command: 'show', data: { url: '/a' } }).subscribe();
+ * ```
+ */
+export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mixed>>(options: RexsysClientOptions<C>): RexsysClient<C> {
+  const {
+    url,
+    project,
+    productkey,
+    credentials: fixedCredentials,
+    channel = 'client',
+    transport = 'auto',
+    backoff = {},
+    loginTimeout = 10_000,
+    helloTimeout = 1_000,
+    connectTimeout = 10_000,
+    gracePeriod = 1_000,
+    socket: socketOptions = {},
+    http,
+    restBody = 'json',
+    commands = {} as C,
+    outboxSize = 1_000,
+    sendTimeout = 15_000,
+    socketAck = true,
+    renewBefore = 60_000,
+    restRetries = 3,
+  } = options;
+  if (!url || !project) throw new RexsysArgumentError('createRexsysClient needs a url and a project.');
+  try {
+    new URL(url);
+  } catch {
+    throw new RexsysArgumentError(`"${url}" is not an absolute URL (e.g. https://rexsys.example.com).`);
+  }
+
+  const credentialSource = new CredentialSource({ url, project, productkey, credentials: fixedCredentials, http, renewBefore });
+  const state = new BehaviorSubject<ConnectionState>({ status: 'idle', attempt: 0 });
+  const errors = new Subject<RexsysError>();
+  const closing = new Subject<void>();
+  const dispatcher = new Dispatcher();
+  const outbox = new Outbox(outboxSize, socketAck);
+  let closed = false;
+
+  const setState = (next: ConnectionState) => {
+    if (!closed && !sameState(state.value, next)) state.next(next);
+  };
+  const reportError = (e: RexsysError) => errors.next(e);
+
+  const connection = new Connection({
+    url,
+    project,
+    channel,
+    socketOptions,
+    connectTimeout,
+    loginTimeout,
+    helloTimeout,
+    backoff,
+    credentials: credentialSource,
+    setState,
+    reportError,
+    onTouid: (payload) => {
+      const decoded = decodeWith(TouidMessage, payload, 'touid');
+      if (E.isRight(decoded)) dispatcher.dispatch(decoded.right);
+      else reportError(decoded.left);
+    },
+    onReady: (socket, uid) => outbox.drain(socket, uid),
+    onLost: (error) => outbox.connectionLost(error),
+  });
+
+  const lease = new Lease(
+    () => connection.start(),
+    () => {
+      connection.stop();
+      setState({ status: 'idle', attempt: 0 });
+    },
+    gracePeriod,
+  );
+
+  /** Holds the connection open for as long as the returned Observable is subscribed. */
+  const held = <T>(inner: Observable<T>): Observable<T> =>
+    new Observable<T>((subscriber) => {
+      if (closed) {
+        subscriber.complete();
+        return;
+      }
+      const release = lease.acquire();
+      const subscription = inner.pipe(takeUntil(closing)).subscribe(subscriber);
+      return () => {
+        subscription.unsubscribe();
+        release();
+      };
+    });
+
+  const listen = (command: string | undefined, codec: t.Type<unknown, unknown, unknown> | undefined): Observable<RexsysMessage> =>
+    held(
+      new Observable<RexsysMessage>((subscriber) =>
+        dispatcher.add(command, (message) => {
+          if (!codec) return subscriber.next(message);
+          const decoded = decodeMessageData(message, codec);
+          if (E.isRight(decoded)) subscriber.next(decoded.right);
+          else reportError(decoded.left);
+        }),
+      ),
+    );
+
+  const state$ = new Observable<ConnectionState>((subscriber) => {
+    if (closed) {
+      subscriber.next(state.value);
+      subscriber.complete();
+      return;
+    }
+    return held(state.asObservable()).subscribe(subscriber);
+  });
+
+  const encodeData = (command: string, data: unknown): unknown => {
+    const codec = (commands as CommandCodecs)[command];
+    return codec ? codec.encode(data) : data;
+  };
+
+  const resolveVia = (via: Via): 'socket' | 'rest' => (via === 'auto' ? (connection.ready ? 'socket' : 'rest') : via);
+
+  const sendOverSocket = (receiver: string, command: string, data: unknown, timeout: number): Observable<SendReceipt> =>
+    new Observable<SendReceipt>((subscriber) => {
+      const release = lease.acquire();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        outbox.remove(entry);
+        release();
+      };
+      const entry: OutboxEntry = {
+        payload: { channel, receiver, command, data },
+        sent: (acked) => {
+          finish();
+          subscriber.next({ via: 'socket', receiver, command, at: Date.now(), acked });
+          subscriber.complete();
+        },
+        lost: (error) => {
+          finish();
+          subscriber.error(
+            error instanceof RexsysClosedError
+              ? error
+              : new RexsysSendError(
+                  'E_OUTCOME_UNKNOWN',
+                  `The connection dropped after "${command}" to "${receiver}" was handed to the server and before its ack: it may or may not have been delivered.`,
+                  receiver,
+                  command,
+                ),
+          );
+        },
+      };
+      if (!outbox.enqueue(entry)) {
+        release();
+        subscriber.error(new RexsysSendError('E_OUTBOX_FULL', `The outbox is full (${outbox.capacity} sends waiting); "${command}" to "${receiver}" was not sent.`, receiver, command));
+        return;
+      }
+      if (timeout > 0) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          const neverSent = outbox.remove(entry);
+          finish();
+          subscriber.error(
+            neverSent
+              ? new RexsysTimeoutError(`"${command}" to "${receiver}" waited ${timeout} ms for a logged-in socket and was never sent.`, timeout)
+              : new RexsysSendError('E_OUTCOME_UNKNOWN', `No ack for "${command}" to "${receiver}" within ${timeout} ms: it may or may not have been delivered.`, receiver, command),
+          );
+        }, timeout);
+      }
+      const ready = connection.ready;
+      if (ready) outbox.drain(ready.socket, ready.uid);
+      return finish;
+    });
+
+  const sendOverRest = (receiver: string, command: string, data: unknown, timeout: number): Observable<SendReceipt> => {
+    const attempt = (mayRecertify: boolean): Observable<unknown> =>
+      credentialSource.get().pipe(
+        switchMap(({ credentials, fresh }) =>
+          postSend({ url, project, channel, credentials, receiver, command, data, http, body: restBody, timeout }).pipe(
+            catchError((e: unknown) => {
+              const refusedToken = e instanceof RexsysTransportError && (e.status === 401 || e.status === 403);
+              if (refusedToken && mayRecertify && !fresh && credentialSource.renewable) {
+                credentialSource.invalidate();
+                return attempt(false);
+              }
+              return throwError(() => e);
+            }),
+          ),
+        ),
+      );
+    return attempt(true).pipe(
+      retryBackoff({ ...backoff, maxRetries: restRetries, shouldRetry: (e) => e instanceof RexsysTransportError && e.retryable }),
+      map((result): SendReceipt => ({ via: 'rest', receiver, command, at: Date.now(), result })),
+    );
+  };
+
+  const send = (message: { readonly receiver: string; readonly command: string; readonly data: unknown }, sendOptions: SendOptions = {}): Observable<SendReceipt> =>
+    defer(() => {
+      if (closed) return throwError(() => new RexsysClosedError());
+      const { receiver, command } = message;
+      if (typeof receiver !== 'string' || receiver === '' || typeof command !== 'string' || command === '') {
+        return throwError(() => new RexsysArgumentError('send needs a receiver and a command (non-empty strings).'));
+      }
+      const { via = transport, timeout = sendTimeout } = sendOptions;
+      const data = encodeData(command, message.data);
+      return resolveVia(via) === 'socket' ? sendOverSocket(receiver, command, data, timeout) : sendOverRest(receiver, command, data, timeout);
+    });
+
+  const fanOut = (
+    message: { readonly receivers: readonly string[]; readonly command: string; readonly data: unknown },
+    sendOptions?: SendOptions,
+  ): Observable<FanOutResult> =>
+    from(message.receivers).pipe(
+      concatMap((receiver) =>
+        send({ receiver, command: message.command, data: message.data }, sendOptions).pipe(
+          map((receipt): FanOutResult => ({ receiver, ok: true, receipt })),
+          catchError((e: unknown) => of<FanOutResult>({ receiver, ok: false, error: asRexsysError(e) })),
+        ),
+      ),
+    );
+
+  const client: RexsysClient<C> & { [internals]: ClientInternals } = {
+    state$,
+    messages$: listen(undefined, undefined),
+    errors$: errors.asObservable(),
+    command$: ((command: string, codec?: t.Type<unknown, unknown, unknown>) =>
+      listen(command, codec ?? (commands as CommandCodecs)[command])) as RexsysClient<C>['command$'],
+    send: send as RexsysClient<C>['send'],
+    fanOut,
+    reconnect(credentials?: RexsysCredentials) {
+      if (closed) return;
+      credentialSource.reset(credentials);
+      lease.restart();
+    },
+    get state() {
+      return state.value;
+    },
+    close() {
+      if (closed) return;
+      setState({ status: 'closed', attempt: 0 });
+      closed = true;
+      outbox.failAll(new RexsysClosedError('The client was closed before the send completed.'));
+      lease.dispose();
+      connection.dispose();
+      closing.next();
+      closing.complete();
+      state.complete();
+      errors.complete();
+    },
+    get [internals](): ClientInternals {
+      return {
+        holders: lease.holders,
+        socketListeners: connection.listenerCount(),
+        dispatcherListeners: dispatcher.size,
+        outboxQueued: outbox.queuedCount,
+        outboxInflight: outbox.inflightCount,
+      };
+    },
+  };
+  return client;
+}

@@ -1,0 +1,80 @@
+import type { AxiosInstance } from 'axios';
+import { defer, finalize, map, of, share, throwError, type Observable } from 'rxjs';
+import { certify, type RexsysCredentials } from '../auth/certify.js';
+import { RexsysArgumentError } from '../errors.js';
+
+/** Credentials and whether they were certified for this very request. */
+export interface IssuedCredentials {
+  readonly credentials: RexsysCredentials;
+  /** True when just certified: a refusal of fresh credentials is final. */
+  readonly fresh: boolean;
+}
+
+export interface CredentialSourceOptions {
+  readonly url: string;
+  readonly project: string;
+  readonly productkey?: string;
+  readonly credentials?: RexsysCredentials;
+  readonly http?: AxiosInstance;
+  readonly renewBefore: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Where a client's credentials come from: fixed ones, or a productkey certified on
+ * demand, cached until they near expiry or are refused. Concurrent requests share one
+ * certify call.
+ */
+export class CredentialSource {
+  private cached: RexsysCredentials | undefined;
+  private inflight: Observable<IssuedCredentials> | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly options: CredentialSourceOptions) {
+    if (!options.productkey && !options.credentials) {
+      throw new RexsysArgumentError('createRexsysClient needs a productkey or credentials.');
+    }
+    this.cached = options.credentials;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** True when a refusal can be answered by certifying again. */
+  get renewable(): boolean {
+    return this.options.productkey !== undefined;
+  }
+
+  /** Replaces the credentials (fixed ones, or a fresh start for a productkey). */
+  reset(credentials?: RexsysCredentials): void {
+    if (credentials) this.cached = credentials;
+    else if (this.renewable) this.cached = undefined;
+  }
+
+  /** Forgets certified credentials so the next `get()` certifies again (no-op for fixed ones). */
+  invalidate(): void {
+    if (this.renewable) this.cached = undefined;
+  }
+
+  private usable(c: RexsysCredentials | undefined): c is RexsysCredentials {
+    if (!c) return false;
+    if (!this.renewable || c.expiresAt === undefined) return true;
+    return c.expiresAt - this.options.renewBefore > this.now();
+  }
+
+  /** Cold: the cached credentials, or a certify call (shared while in flight). */
+  get(): Observable<IssuedCredentials> {
+    return defer(() => {
+      if (this.usable(this.cached)) return of({ credentials: this.cached, fresh: false });
+      const { url, project, productkey, http } = this.options;
+      if (!productkey) return throwError(() => new RexsysArgumentError('No credentials: pass a productkey or credentials.'));
+      this.inflight ??= certify({ url, project, productkey, http }).pipe(
+        map((credentials) => {
+          this.cached = credentials;
+          return { credentials, fresh: true };
+        }),
+        finalize(() => (this.inflight = undefined)),
+        share(),
+      );
+      return this.inflight;
+    });
+  }
+}

@@ -1,0 +1,143 @@
+import type { AxiosInstance } from 'axios';
+import type * as t from 'io-ts';
+import type { Observable } from 'rxjs';
+import type { RexsysCredentials } from '../auth/certify.js';
+import type { RexsysError } from '../errors.js';
+import type { Channel, RexsysMessage } from '../protocol/codecs.js';
+import type { RetryBackoffOptions } from '../operators/retry-backoff.js';
+import type { BodyFormat } from '../transport/http.js';
+import type { SocketIoOptions } from '../transport/socket.js';
+
+/** Where the client stands. */
+export type ConnectionStatus = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'reconnecting' | 'unauthorized' | 'closed';
+
+/** What `state$` emits. Fields are present where known. */
+export interface ConnectionState {
+  readonly status: ConnectionStatus;
+  /** The logged-in client id. */
+  readonly uid?: string;
+  /** The socket's session id (from the server's hello). */
+  readonly sid?: string;
+  /** The retry number while `reconnecting`; 0 otherwise. */
+  readonly attempt: number;
+  /** Why the last attempt failed (while `reconnecting`, `unauthorized` or `idle` after giving up). */
+  readonly lastError?: RexsysError;
+}
+
+/** How a message is sent: over the socket (`request`), over REST, or whichever is ready. */
+export type Via = 'auto' | 'socket' | 'rest';
+
+/** A command name → io-ts codec map; it types `command$` and `send` by name. */
+export type CommandCodecs = Readonly<Record<string, t.Mixed>>;
+
+/** Options of `createRexsysClient`. */
+export interface RexsysClientOptions<C extends CommandCodecs = CommandCodecs> {
+  /** Origin of the Rexsys server (REST and socket), e.g. `https://rexsys.example.com`. */
+  readonly url: string;
+  /** The project code. */
+  readonly project: string;
+  /** A productkey: the client certifies on demand and again when the token nears expiry or is refused. */
+  readonly productkey?: string;
+  /** Fixed credentials instead of a productkey. A refused login is then final. */
+  readonly credentials?: RexsysCredentials;
+  /** The namespace family to join: `/io/{project}/{channel}`. @default 'client' */
+  readonly channel?: Channel;
+  /** The default `via` of `send`. @default 'auto' */
+  readonly transport?: Via;
+  /** Backoff of reconnects and login retries. @default { initialDelay: 500, maxDelay: 30000, factor: 2, jitter: 0.5, maxRetries: Infinity } */
+  readonly backoff?: RetryBackoffOptions;
+  /** Milliseconds to wait for the server's `login` answer. @default 10000 */
+  readonly loginTimeout?: number;
+  /** Milliseconds to wait, once connected, for the server's hello before using `socket.id` as sid. @default 1000 */
+  readonly helloTimeout?: number;
+  /** Milliseconds socket.io may take to connect. @default 10000 */
+  readonly connectTimeout?: number;
+  /** Milliseconds the socket stays open after the last subscriber leaves. @default 1000 */
+  readonly gracePeriod?: number;
+  /** socket.io-client options, e.g. `{ transports: ['websocket'] }`. Reconnection and the parser are the client's. @default {} */
+  readonly socket?: SocketIoOptions;
+  /** The axios instance for REST calls. @default a private `axios.create()` */
+  readonly http?: AxiosInstance;
+  /** Body format of REST sends. `form`/`text` avoid a CORS preflight. @default 'json' */
+  readonly restBody?: BodyFormat;
+  /** Command → codec map: types `command$(name)` and `send({ command: name })`. @default {} */
+  readonly commands?: C;
+  /** Socket sends that may wait for `ready` at once; one more fails with `E_OUTBOX_FULL`. @default 1000 */
+  readonly outboxSize?: number;
+  /** Milliseconds a send may take in all (waiting, ack, REST answer). @default 15000 */
+  readonly sendTimeout?: number;
+  /** Ask the server to ack each socket send (python-socketio acks every handled event). @default true */
+  readonly socketAck?: boolean;
+  /** Renew a certified token this many ms before it expires. @default 60000 */
+  readonly renewBefore?: number;
+  /** Retries of a REST send after a network error or 5xx. @default 3 */
+  readonly restRetries?: number;
+}
+
+/** A message to send. */
+export interface OutgoingMessage<K extends string = string, D = unknown> {
+  /** The receiving client id. */
+  readonly receiver: string;
+  readonly command: K;
+  readonly data: D;
+}
+
+/** Per-send options. */
+export interface SendOptions {
+  /** Transport. @default the client's `transport` option ('auto') */
+  readonly via?: Via;
+  /** Milliseconds this send may take in all. @default the client's `sendTimeout` */
+  readonly timeout?: number;
+}
+
+/** What a successful send emits. */
+export interface SendReceipt {
+  /** The transport actually used. */
+  readonly via: 'socket' | 'rest';
+  readonly receiver: string;
+  readonly command: string;
+  /** When the send was confirmed (ms since the epoch). */
+  readonly at: number;
+  /** Socket: whether the server acked it (false when `socketAck` is off). */
+  readonly acked?: boolean;
+  /** REST: the envelope's `result`. */
+  readonly result?: unknown;
+}
+
+/** One receiver's outcome in a fan-out. */
+export type FanOutResult =
+  | { readonly receiver: string; readonly ok: true; readonly receipt: SendReceipt }
+  | { readonly receiver: string; readonly ok: false; readonly error: RexsysError };
+
+/** The data type a codec map gives a command. */
+export type DataOf<C extends CommandCodecs, K> = K extends keyof C ? t.TypeOf<C[K]> : unknown;
+
+/** The reactive Rexsys client. See `createRexsysClient`. */
+export interface RexsysClient<C extends CommandCodecs = CommandCodecs> {
+  /** The current {@link ConnectionState}, replayed to each subscriber; holds the connection open. */
+  readonly state$: Observable<ConnectionState>;
+  /** Every decoded `touid` message; holds the connection open. */
+  readonly messages$: Observable<RexsysMessage>;
+  /** Non-fatal errors. Listening does not open the connection. */
+  readonly errors$: Observable<RexsysError>;
+  /** Messages of one command, `data` decoded by the map's codec for that name. */
+  command$<K extends keyof C & string>(command: K): Observable<RexsysMessage<t.TypeOf<C[K]>>>;
+  /** Messages of one command, `data` decoded by `codec`; failures go to `errors$`. */
+  command$<A, O>(command: string, codec: t.Type<A, O, unknown>): Observable<RexsysMessage<A>>;
+  /** Messages of one command, `data` as received. */
+  command$(command: string): Observable<RexsysMessage>;
+  /** Sends one message per subscription (cold); emits one receipt and completes. */
+  send<K extends keyof C & string>(message: { readonly receiver: string; readonly command: K; readonly data: t.TypeOf<C[K]> }, options?: SendOptions): Observable<SendReceipt>;
+  send(message: { readonly receiver: string; readonly command: string; readonly data: unknown }, options?: SendOptions): Observable<SendReceipt>;
+  /**
+   * Client-side fan-out (the server has no broadcast): one send per receiver, in order
+   * of the list, one result each, failures included; completes when all are done.
+   */
+  fanOut(message: { readonly receivers: readonly string[]; readonly command: string; readonly data: unknown }, options?: SendOptions): Observable<FanOutResult>;
+  /** Gives up a final state (`unauthorized`, or retries exhausted) and tries again, optionally with new credentials. */
+  reconnect(credentials?: RexsysCredentials): void;
+  /** The current state, synchronously. */
+  readonly state: ConnectionState;
+  /** Ends every stream (state$ emits `closed` first), fails pending sends, closes the socket. */
+  close(): void;
+}

@@ -1,0 +1,58 @@
+import type { AxiosInstance } from 'axios';
+import { map, type Observable } from 'rxjs';
+import type { RexsysCredentials } from '../auth/certify.js';
+import { RexsysSendError } from '../errors.js';
+import type { Channel, RestSendPayload } from '../protocol/codecs.js';
+import { joinUrl, postEncoded, withoutTokens, type BodyFormat } from './http.js';
+
+/** The path of the REST send endpoint. */
+export const SEND_PATH = '/api/ide/io/send';
+
+export interface RestSendArgs {
+  readonly url: string;
+  readonly project: string;
+  readonly channel: Channel;
+  readonly credentials: RexsysCredentials;
+  readonly receiver: string;
+  readonly command: string;
+  readonly data: unknown;
+  readonly http?: AxiosInstance;
+  readonly body?: BodyFormat;
+  readonly timeout?: number;
+}
+
+/** The EncodeData payload of a REST send (DESIGN §1.4): `data` travels as a JSON string. */
+export function restSendPayload(a: Pick<RestSendArgs, 'project' | 'channel' | 'credentials' | 'receiver' | 'command' | 'data'>): RestSendPayload {
+  return {
+    token: a.credentials.token,
+    project: a.project,
+    channel: a.channel,
+    sender: a.credentials.uid,
+    receiver: a.receiver,
+    command: a.command,
+    data: JSON.stringify(a.data === undefined ? null : a.data),
+  };
+}
+
+/**
+ * One POST to `/api/ide/io/send`; emits the envelope's `result` once. Cold and
+ * cancellable. A `server.status` other than `success` is a {@link RexsysSendError}
+ * `E_SEND_REFUSED`; HTTP and network failures are RexsysTransportErrors.
+ */
+export function postSend(args: RestSendArgs): Observable<unknown> {
+  const { url, http, body, timeout, receiver, command } = args;
+  return postEncoded(joinUrl(url, SEND_PATH), restSendPayload(args), { http, body, timeout }).pipe(
+    map((envelope) => {
+      const { server, result } = envelope.rexsys;
+      if (server.status !== 'success') {
+        throw new RexsysSendError(
+          'E_SEND_REFUSED',
+          `The server refused the send of "${command}" to "${receiver}" (status ${server.status}${server.message ? `: ${server.message}` : ''}).`,
+          receiver,
+          command,
+        );
+      }
+      return withoutTokens(result);
+    }),
+  );
+}
