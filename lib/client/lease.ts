@@ -7,6 +7,7 @@ type Timer = ReturnType<typeof setTimeout>;
  */
 export class Lease {
   private count = 0;
+  private generation = 0;
   private running = false;
   private graceTimer: Timer | undefined;
 
@@ -33,8 +34,9 @@ export class Lease {
       this.start();
     }
     let released = false;
+    const generation = this.generation;
     return () => {
-      if (released) return;
+      if (released || generation !== this.generation) return;
       released = true;
       this.count--;
       if (this.count === 0 && this.running) this.scheduleStop();
@@ -58,8 +60,9 @@ export class Lease {
     if (this.running) this.start();
   }
 
-  /** Stops at once and forgets every holder; later acquires start it again. */
+  /** Stops at once and forgets every holder (their releases become no-ops); later acquires start it again. */
   dispose(): void {
+    this.generation++;
     if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
     if (this.running) {
