@@ -275,7 +275,15 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       }
       const { via = transport, timeout = sendTimeout } = sendOptions;
       const data = encodeData(command, message.data);
-      return resolveVia(via) === 'socket' ? sendOverSocket(receiver, command, data, timeout) : sendOverRest(receiver, command, data, timeout);
+      const send$ = resolveVia(via) === 'socket' ? sendOverSocket(receiver, command, data, timeout) : sendOverRest(receiver, command, data, timeout);
+      // A failed send errors its own subscriber and is also reported on errors$.
+      return send$.pipe(
+        catchError((e: unknown) => {
+          const error = asRexsysError(e);
+          reportError(error);
+          return throwError(() => error);
+        }),
+      );
     });
 
   const fanOut = (

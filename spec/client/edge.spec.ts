@@ -1,0 +1,156 @@
+import axios from 'axios';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import { firstValueFrom } from 'rxjs';
+import { createRexsysClient } from '../../lib/client/create-client';
+import { CERTIFY_PATH } from '../../lib/auth/certify';
+import { writeEvent } from '../../lib/emulator/raw-emit';
+import { RexsysArgumentError, RexsysTimeoutError } from '../../lib/errors';
+import type { ConnectionState, RexsysClient } from '../../lib/index';
+import { startEmulatorServer, type TestServer } from '../support/servers';
+import { delay, waitFor } from '../support/wait';
+import { record, untilStatus } from '../support/client-helpers';
+
+const reconnects = (states: ConnectionState[]) => states.filter((s) => s.status === 'reconnecting').length;
+
+describe('client edge cases', () => {
+  const clients: RexsysClient[] = [];
+  afterEach(() => clients.splice(0).forEach((c) => c.close()));
+
+  it('refuses options that cannot work, at construction and without opening anything', () => {
+    expect(() => createRexsysClient({ url: 'http://127.0.0.1:1', project: 'demo' })).toThrow(RexsysArgumentError);
+    expect(() => createRexsysClient({ url: 'not a url', project: 'demo', productkey: 'k' })).toThrow(/not an absolute URL/);
+    expect(() => createRexsysClient({ url: '', project: 'demo', productkey: 'k' })).toThrow(RexsysArgumentError);
+  });
+
+  describe('against a server that is down', () => {
+    it('backs off between attempts (no hot loop) and reports each failure', async () => {
+      const c = createRexsysClient({ url: 'http://127.0.0.1:9', project: 'demo', credentials: { uid: 'u', token: 't' }, backoff: { initialDelay: 100, factor: 2, jitter: 0 } });
+      clients.push(c);
+      const states = record(c.state$);
+      const errors = record(c.errors$);
+      await delay(1000);
+      // failures at ~0, 100, 300, 700 ms (waits of 100, 200, 400): about 4, never dozens
+      const n = reconnects(states.values);
+      expect(n).toBeGreaterThanOrEqual(3);
+      expect(n).toBeLessThanOrEqual(5);
+      expect(errors.values).toHaveLength(n);
+      expect(errors.values.every((e) => e.code === 'E_NETWORK')).toBe(true);
+      expect(states.values.map((s) => s.attempt).filter((a) => a > 0)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+      states.sub.unsubscribe();
+      errors.sub.unsubscribe();
+    });
+
+    it('gives up after maxRetries and says so in state (idle with lastError)', async () => {
+      const c = createRexsysClient({ url: 'http://127.0.0.1:9', project: 'demo', productkey: 'K', backoff: { initialDelay: 20, jitter: 0, maxRetries: 2 } });
+      clients.push(c);
+      const sub = c.state$.subscribe();
+      const s = await untilStatus(c, 'idle', 5000);
+      expect(s.lastError?.code).toBe('E_NETWORK');
+      sub.unsubscribe();
+    });
+  });
+
+  describe('against a server that never answers the login', () => {
+    let io: Server;
+    let httpServer: http.Server;
+    let url: string;
+    let connections = 0;
+    beforeAll(async () => {
+      httpServer = http.createServer();
+      io = new Server(httpServer);
+      io.of('/io/demo/client').on('connection', (socket) => {
+        connections++;
+        writeEvent(socket, 'connect', { sid: socket.id });
+      });
+      await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+      url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      io.close();
+      await new Promise((r) => httpServer.close(r));
+    });
+
+    it('times out the login, reports a RexsysTimeoutError and retries with backoff', async () => {
+      connections = 0;
+      const c = createRexsysClient({ url, project: 'demo', credentials: { uid: 'kiosk-01', token: 'secret-token' }, loginTimeout: 200, backoff: { initialDelay: 200, jitter: 0 } });
+      clients.push(c);
+      const errors = record(c.errors$);
+      const states = record(c.state$);
+      await waitFor(() => errors.values.length >= 2, { timeout: 5000 });
+      expect(errors.values[0]).toBeInstanceOf(RexsysTimeoutError);
+      expect(errors.values[0].message).toContain('did not answer the login');
+      expect(errors.values[0].message).not.toContain('secret-token');
+      expect(states.values.map((s) => s.status)).toEqual(expect.arrayContaining(['connecting', 'authenticating', 'reconnecting']));
+      expect(connections).toBeLessThanOrEqual(3);
+      states.sub.unsubscribe();
+      errors.sub.unsubscribe();
+      c.close();
+      await waitFor(() => io.of('/io/demo/client').sockets.size === 0);
+    });
+  });
+
+  describe('against the emulator', () => {
+    let server: TestServer;
+    afterEach(() => server?.close());
+
+    it('falls back to socket.id when the server sends no hello', async () => {
+      server = await startEmulatorServer({ helloOrder: 'none' as 'before' });
+      const c = createRexsysClient({ url: server.url, project: 'demo', productkey: 'KIOSK-KEY', helloTimeout: 150 });
+      clients.push(c);
+      const hold = c.state$.subscribe();
+      const s = await untilStatus(c, 'ready');
+      expect((await server.sessions())[0].sid).toBe(s.sid);
+      hold.unsubscribe();
+    });
+
+    it('reports a malformed hello on errors$ and still logs in', async () => {
+      server = await startEmulatorServer({ helloOrder: 'none' as 'before' });
+      const c = createRexsysClient({ url: server.url, project: 'demo', productkey: 'KIOSK-KEY', helloTimeout: 300 });
+      clients.push(c);
+      const errors = record(c.errors$);
+      const hold = c.state$.subscribe();
+      await untilStatus(c, 'authenticating');
+      await untilStatus(c, 'ready');
+      // a hello with no sid, sent by hand after login
+      await server.inject('kiosk-01', { nosid: true }, 'connect');
+      await waitFor(() => errors.values.length === 1);
+      expect(errors.values[0].code).toBe('E_DECODE');
+      expect(c.state.status).toBe('ready');
+      hold.unsubscribe();
+      errors.sub.unsubscribe();
+    });
+
+    it('renews a certified token before it expires', async () => {
+      server = await startEmulatorServer({ tokenTtl: 5 });
+      const http = axios.create();
+      let certifies = 0;
+      http.interceptors.request.use((config) => {
+        if (config.url?.endsWith(CERTIFY_PATH)) certifies++;
+        return config;
+      });
+      // expiry is given in whole seconds, so a 5 s token expires 4 to 5 s from now;
+      // renewing 3 s before expiry makes it stale 1 to 2 s after it was issued
+      const c = createRexsysClient({ url: server.url, project: 'demo', productkey: 'KIOSK-KEY', http, renewBefore: 3000 });
+      clients.push(c);
+      await firstValueFrom(c.send({ receiver: 'kiosk-01', command: 'a', data: 1 }, { via: 'rest' }));
+      await firstValueFrom(c.send({ receiver: 'kiosk-01', command: 'a', data: 2 }, { via: 'rest' }));
+      expect(certifies).toBe(1);
+      await delay(2100);
+      await firstValueFrom(c.send({ receiver: 'kiosk-01', command: 'a', data: 3 }, { via: 'rest' }));
+      expect(certifies).toBe(2);
+    });
+
+    it('reports failed sends on errors$ as well as to the sender', async () => {
+      server = await startEmulatorServer();
+      const c = createRexsysClient({ url: server.url, project: 'demo', productkey: 'KIOSK-KEY' });
+      clients.push(c);
+      const errors = record(c.errors$);
+      await server.failNext('/api/ide/io/send', { status: 400 });
+      await expect(firstValueFrom(c.send({ receiver: 'x', command: 'y', data: 1 }, { via: 'rest' }))).rejects.toMatchObject({ code: 'E_HTTP', status: 400 });
+      expect(errors.values.map((e) => e.code)).toEqual(['E_HTTP']);
+      errors.sub.unsubscribe();
+    });
+  });
+});
