@@ -54,6 +54,7 @@ export class Connection {
   private namespace: string | undefined;
   private run: Subscription | undefined;
   private readySocket: { readonly socket: Socket; readonly uid: string } | undefined;
+  private refusal: RexsysAuthError | undefined;
 
   constructor(private readonly o: ConnectionOptions) {}
 
@@ -68,8 +69,16 @@ export class Connection {
     return s?._callbacks ? Object.values(s._callbacks).reduce((n, l) => n + l.length, 0) : 0;
   }
 
+  /**
+   * Starts connecting, unless credentials were refused: `unauthorized` sticks, without
+   * a single new attempt, until {@link clearRefusal} (the client's `reconnect()`).
+   */
   start(): void {
     if (this.run) return;
+    if (this.refusal) {
+      this.o.setState({ status: 'unauthorized', attempt: 0, lastError: this.refusal });
+      return;
+    }
     this.o.setState({ status: 'connecting', attempt: 0 });
     const loop$ = defer(() => this.o.credentials.get()).pipe(
       switchMap(({ credentials, fresh }) => this.attempt(credentials, fresh)),
@@ -92,9 +101,15 @@ export class Connection {
         const error = toRexsysError(e);
         this.o.reportError(error);
         this.run = undefined;
+        if (error instanceof RexsysAuthError) this.refusal = error;
         this.o.setState({ status: error instanceof RexsysAuthError ? 'unauthorized' : 'idle', attempt: 0, lastError: error });
       },
     });
+  }
+
+  /** Forgets a refusal so the next start tries again. */
+  clearRefusal(): void {
+    this.refusal = undefined;
   }
 
   /** Stops connecting and closes the socket. */

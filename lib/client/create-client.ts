@@ -10,6 +10,7 @@ import {
   from,
   map,
   of,
+  race,
   switchMap,
   takeUntil,
   throwError,
@@ -276,8 +277,13 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       const { via = transport, timeout = sendTimeout } = sendOptions;
       const data = encodeData(command, message.data);
       const send$ = resolveVia(via) === 'socket' ? sendOverSocket(receiver, command, data, timeout) : sendOverRest(receiver, command, data, timeout);
-      // A failed send errors its own subscriber and is also reported on errors$.
-      return send$.pipe(
+      // close() fails pending sends; a failed send errors its own subscriber and is also reported on errors$.
+      const closedWhilePending$ = closing.pipe(
+        map((): never => {
+          throw new RexsysClosedError('The client was closed before the send completed.');
+        }),
+      );
+      return race(send$, closedWhilePending$).pipe(
         catchError((e: unknown) => {
           const error = asRexsysError(e);
           reportError(error);
@@ -310,7 +316,9 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     reconnect(credentials?: RexsysCredentials) {
       if (closed) return;
       credentialSource.reset(credentials);
-      lease.restart();
+      connection.clearRefusal();
+      connection.stop();
+      if (lease.active) connection.start();
     },
     get state() {
       return state.value;

@@ -53,11 +53,9 @@ export class Lease {
     else this.graceTimer = setTimeout(stop, this.gracePeriod);
   }
 
-  /** Restarts the resource now if anyone holds it (e.g. after giving up). */
-  restart(): void {
-    if (this.running) this.stop();
-    this.running = this.count > 0;
-    if (this.running) this.start();
+  /** True while the resource runs: held, or within the grace period after the last release. */
+  get active(): boolean {
+    return this.running;
   }
 
   /** Stops at once and forgets every holder (their releases become no-ops); later acquires start it again. */

@@ -142,6 +142,37 @@ describe('client edge cases', () => {
       expect(certifies).toBe(2);
     });
 
+    it('unauthorized sticks across re-subscription, without new attempts, until reconnect()', async () => {
+      server = await startEmulatorServer();
+      const c = createRexsysClient({ url: server.url, project: 'demo', credentials: { uid: 'kiosk-01', token: 'revoked' }, gracePeriod: 0 });
+      clients.push(c);
+      const errors = record(c.errors$);
+      const first = c.state$.subscribe();
+      await untilStatus(c, 'unauthorized');
+      first.unsubscribe();
+      expect(c.state.status).toBe('idle');
+      const states = record(c.state$);
+      expect(states.values.map((s) => s.status)).toEqual(['unauthorized']);
+      await delay(200);
+      expect(errors.values).toHaveLength(1);
+      expect(await server.sessions()).toHaveLength(0);
+      c.reconnect();
+      await waitFor(() => errors.values.length === 2); // one more real attempt, refused again
+      expect(states.values.map((s) => s.status)).toEqual(['unauthorized', 'connecting', 'authenticating', 'unauthorized']);
+      states.sub.unsubscribe();
+      errors.sub.unsubscribe();
+    });
+
+    it('close() fails a pending REST send with E_CLOSED', async () => {
+      server = await startEmulatorServer();
+      const c = createRexsysClient({ url: server.url, project: 'demo', productkey: 'KIOSK-KEY' });
+      await server.failNext('/api/ide/io/send', { hang: true });
+      const pending = firstValueFrom(c.send({ receiver: 'x', command: 'y', data: 1 }, { via: 'rest', timeout: 0 }));
+      await delay(200);
+      c.close();
+      await expect(pending).rejects.toMatchObject({ code: 'E_CLOSED' });
+    });
+
     it('reports failed sends on errors$ as well as to the sender', async () => {
       server = await startEmulatorServer();
       const c = createRexsysClient({ url: server.url, project: 'demo', productkey: 'KIOSK-KEY' });

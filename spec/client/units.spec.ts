@@ -50,16 +50,15 @@ describe('Lease', () => {
     expect(log).toEqual(['start', 'stop', 'start2', 'stop2']);
   });
 
-  it('restart() stops and starts again only while held', () => {
-    const log: string[] = [];
-    const lease = new Lease(() => log.push('start'), () => log.push('stop'), 0);
-    lease.restart();
-    expect(log).toEqual([]);
+  it('is active while held and during the grace period', () => {
+    const lease = new Lease(() => undefined, () => undefined, 100);
+    expect(lease.active).toBe(false);
     const release = lease.acquire();
-    lease.restart();
-    expect(log).toEqual(['start', 'stop', 'start']);
+    expect(lease.active).toBe(true);
     release();
-    expect(log).toEqual(['start', 'stop', 'start', 'stop']);
+    expect(lease.active).toBe(true);
+    jest.advanceTimersByTime(100);
+    expect(lease.active).toBe(false);
   });
 });
 
