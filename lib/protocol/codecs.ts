@@ -129,14 +129,44 @@ export function normaliseData(data: unknown): unknown {
 /** `data` of a message, normalised by {@link normaliseData}. */
 export const MessageData = new t.Type<unknown, unknown, unknown>('MessageData', (u): u is unknown => true, (u) => t.success(normaliseData(u)), (a) => a);
 
-/** A received `touid` message: `{ command, data }`, possibly with routing fields. */
-export const TouidMessage = t.intersection(
+/** The structural codec of a `touid` message; {@link TouidMessage} is its fast form. */
+const TouidShape = t.intersection(
   [
     t.type({ command: t.string, data: MessageData }),
     t.partial({ sender: t.string, receiver: t.string, channel: t.string }),
   ],
   'TouidMessage',
 );
+
+const isOptionalString = (v: unknown) => v === undefined || typeof v === 'string';
+
+/**
+ * A received `touid` message: `{ command, data }`, possibly with `sender`, `receiver`,
+ * `channel`; `data` normalised by {@link normaliseData}. This codec is on every
+ * message's path, so valid input is checked by hand (no intermediate objects); invalid
+ * input goes through the structural codec for its detailed report.
+ */
+export const TouidMessage = new t.Type<RexsysMessage, RexsysMessage, unknown>(
+  'TouidMessage',
+  (u): u is RexsysMessage => TouidShape.is(u),
+  (u, context) => {
+    if (typeof u === 'object' && u !== null && !Array.isArray(u)) {
+      const r = u as Record<string, unknown>;
+      if (typeof r.command === 'string' && isOptionalString(r.sender) && isOptionalString(r.receiver) && isOptionalString(r.channel)) {
+        const message: { -readonly [K in keyof RexsysMessage]: RexsysMessage[K] } = { command: r.command, data: normaliseData(r.data) };
+        if (r.sender !== undefined) message.sender = r.sender as string;
+        if (r.receiver !== undefined) message.receiver = r.receiver as string;
+        if (r.channel !== undefined) message.channel = r.channel as string;
+        return t.success(message);
+      }
+    }
+    // Report as the structural codec would (its members, not this wrapper, in the path).
+    const last = context[context.length - 1];
+    return TouidShape.validate(u, [...context.slice(0, -1), { ...last, type: TouidShape }]);
+  },
+  (m) => m,
+);
+
 /** A received message. `D` is the type of `data` (decoded by a codec where one is given). */
 export interface RexsysMessage<D = unknown> {
   readonly command: string;
