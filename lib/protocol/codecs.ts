@@ -81,14 +81,15 @@ function isFailureWord(v: unknown): boolean {
 /**
  * Classifies the server's `login` reply, whose payload is undocumented (DESIGN §1.3):
  * failure when it says so (`status`/`result` of fail/error/false, or an `error`
- * field, or the bare value `false`), success otherwise.
+ * field other than `0`/`false`/empty, or the bare value `false`), success otherwise.
  */
 export function classifyLoginReply(reply: unknown): LoginOutcome {
   if (isFailureWord(reply)) return { ok: false, reason: String(reply), reply };
   if (typeof reply === 'object' && reply !== null && !Array.isArray(reply)) {
     const r = reply as Record<string, unknown>;
     const said = (k: string) => (typeof r[k] === 'string' ? `: ${r[k] as string}` : '');
-    if (r.error !== undefined && r.error !== null && r.error !== false && r.error !== '') {
+    // `error: 0` / `'0'` is how some servers say "no error".
+    if (r.error !== undefined && r.error !== null && r.error !== false && r.error !== '' && r.error !== 0 && r.error !== '0') {
       return { ok: false, reason: typeof r.error === 'string' ? r.error : `error${said('message')}`, reply };
     }
     for (const key of ['status', 'result'] as const) {

@@ -19,7 +19,13 @@ import { RexsysEncodingError } from '../errors.js';
  * ```
  */
 export function encodeData(payload: unknown): string {
-  const json = JSON.stringify(payload);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(payload);
+  } catch (cause) {
+    // A BigInt, a circular structure or a throwing toJSON: not a raw TypeError (every error is a RexsysError).
+    throw new RexsysEncodingError(`EncodeData needs a JSON value: ${cause instanceof Error ? cause.message : String(cause)}`, '', { cause });
+  }
   if (json === undefined) {
     throw new RexsysEncodingError('EncodeData needs a JSON value; got undefined or a function.', '');
   }
