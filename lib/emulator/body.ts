@@ -29,6 +29,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead>
     });
     req.on('end', () => resolve(tooLarge ? { ok: false, tooLarge: true, size } : { ok: true, text: Buffer.concat(chunks).toString('utf8') }));
     req.on('error', reject);
+    // A client that goes away mid-body: 'end' never comes (settling after 'end' is a no-op).
+    req.on('close', () => reject(new Error('The client closed the request before its body ended.')));
   });
 }
 

@@ -38,7 +38,7 @@ export interface EmulatorOptions {
   helloOrder?: HelloOrder;
   /**
    * Receives one line per notable event (certify, login, routing, drops, faults).
-   * Tokens are never written to it.
+   * Tokens are never written to it; an exception it throws is ignored.
    * @default no logging
    */
   logger?: (line: string) => void;
@@ -115,6 +115,16 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedEmulatorO
   if (typeof maxHttpBufferSize !== 'number' || !(maxHttpBufferSize > 0)) {
     throw new RexsysArgumentError(`Emulator maxHttpBufferSize must be a positive number of bytes, got ${String(maxHttpBufferSize)}.`);
   }
-  const logger = options.logger ?? noop;
+  const given = options.logger;
+  // A logger that throws must never take a handler down with it.
+  const logger = given
+    ? (line: string) => {
+        try {
+          given(line);
+        } catch {
+          /* ignored */
+        }
+      }
+    : noop;
   return { port, host, projects, tokenTtl, helloOrder, logger, maxHttpBufferSize };
 }

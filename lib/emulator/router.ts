@@ -6,6 +6,11 @@ import type { Journal } from './journal.js';
 import type { SessionRegistry } from './registry.js';
 import type { EmulatorChannel, EmulatorVia } from './types.js';
 
+/** True for the two channels a project has. */
+export function isChannel(value: unknown): value is EmulatorChannel {
+  return value === 'client' || value === 'user';
+}
+
 /** A message ready to route: `sender` is already stamped by the emulator. */
 export interface RoutedMessage {
   readonly via: EmulatorVia;

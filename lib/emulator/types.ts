@@ -81,7 +81,9 @@ export interface RexsysEmulator {
    * Test hook: emits `payload` as-is under `event` to every socket logged in as `uid`
    * (reserved names such as `'connect'` are written as raw packets, as the real server
    * does). Returns how many sockets it went to.
-   * @param event @default 'touid'
+   * @param uid - the client id whose logged-in sockets get it
+   * @param payload - sent as-is (no `sender` stamping, no normalising)
+   * @param event - the event name; `'touid'` when omitted
    */
   inject(uid: string, payload: unknown, event?: string): number;
   /** Test hook: every message routed so far, oldest first. */
