@@ -5,9 +5,22 @@ const config: Config = {
   roots: ['<rootDir>/spec'],
   testMatch: ['**/*.spec.ts'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
-  // Sources import with explicit `.js` extensions (for Node ESM); jest resolves the `.ts` file.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // Jest uses the first pattern that matches a file's path.
+  transform: {
+    // The Angular example and its spec: the example's tsconfig (experimentalDecorators).
+    '/(examples|spec)/angular/.+\\.ts$': ['ts-jest', { tsconfig: 'examples/angular/tsconfig.json' }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+    // Angular ships ES modules only (fesm2022/*.mjs): transpile them to CommonJS.
+    '^.+\\.mjs$': ['ts-jest', { tsconfig: 'spec/angular/tsconfig.mjs.json' }],
+  },
+  // Everything in node_modules stays untransformed except @angular/*.
+  transformIgnorePatterns: ['/node_modules/(?!@angular/)', '\\.pnp\\.[^\\/]+$'],
+  moduleNameMapper: {
+    // Sources import with explicit `.js` extensions (for Node ESM); jest resolves the `.ts` file.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // Examples import the package by name, as users do: map it to the sources.
+    '^rexsys-rx$': '<rootDir>/lib/index.ts',
+  },
   testTimeout: 20000,
   // Integration suites share the machine's two cores with servers they start.
   maxWorkers: 2,

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+/**
+ * Measures what rexsys-rx costs in a browser bundle: esbuild bundles lib/index.ts for
+ * the browser (minified ESM), gzip -9 via node:zlib, and prints a table:
+ *
+ *   own code only         rxjs, io-ts, fp-ts (peers), socket.io-client, socket.io-parser
+ *                         and axios (dependencies) left out
+ *   own + socket.io + axios   what an app pays on top of the peers it already has
+ *   everything            peers included (an app that uses none of rxjs/io-ts/fp-ts yet)
+ *
+ * Writes the table into README.md between `<!-- size:start -->` and `<!-- size:end -->`
+ * when both markers exist; never creates README.md or the markers.
+ *
+ * Usage: node scripts/size.mjs [--no-write]
+ */
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync, constants } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const entry = join(root, 'lib', 'index.ts');
+const readme = join(root, 'README.md');
+const START = '<!-- size:start -->';
+const END = '<!-- size:end -->';
+
+/** A package and its deep imports (`rxjs`, `rxjs/operators`, `fp-ts/lib/Either.js`, …). */
+const pkg = (name) => [name, `${name}/*`];
+const PEERS = ['rxjs', 'io-ts', 'fp-ts'].flatMap(pkg);
+const DEPS = ['socket.io-client', 'socket.io-parser', 'engine.io-client', 'engine.io-parser', '@socket.io/component-emitter', 'axios'].flatMap(pkg);
+
+const variants = [
+  { label: 'own code only', external: [...PEERS, ...DEPS] },
+  { label: 'own + socket.io-client + axios', external: PEERS },
+  { label: 'everything (peers included)', external: [] },
+];
+
+async function measure(external) {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2020',
+    minify: true,
+    treeShaking: true,
+    write: false,
+    metafile: true,
+    external,
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
+  const code = result.outputFiles[0].contents;
+  for (const [file, input] of Object.entries(result.metafile.inputs)) {
+    for (const imp of input.imports) {
+      if (imp.path.startsWith('node:')) throw new Error(`browser bundle imports ${imp.path} (from ${file})`);
+    }
+  }
+  return { min: code.byteLength, gzip: gzipSync(code, { level: constants.Z_BEST_COMPRESSION }).byteLength };
+}
+
+const kB = (n) => `${(n / 1024).toFixed(1)} kB`;
+const rows = [];
+for (const { label, external } of variants) rows.push({ label, ...(await measure(external)) });
+
+const table = [
+  '| rexsys-rx in a browser bundle (esbuild, minified ESM) | min | min + gzip |',
+  '| --- | ---: | ---: |',
+  ...rows.map((r) => `| ${r.label} | ${kB(r.min)} | ${kB(r.gzip)} |`),
+].join('\n');
+
+const width = Math.max(...rows.map((r) => r.label.length));
+console.log(`${'bundle'.padEnd(width)}  ${'min'.padStart(10)}  ${'min+gz'.padStart(10)}`);
+for (const r of rows) console.log(`${r.label.padEnd(width)}  ${String(r.min).padStart(10)}  ${String(r.gzip).padStart(10)}   (${kB(r.min)} / ${kB(r.gzip)})`);
+
+if (process.argv.includes('--no-write')) process.exit(0);
+if (!existsSync(readme)) {
+  console.log('\nsize: no README.md; nothing written.');
+} else {
+  const text = await readFile(readme, 'utf8');
+  const start = text.indexOf(START);
+  const end = text.indexOf(END);
+  if (start === -1 || end === -1 || end < start) {
+    console.log(`\nsize: README.md has no ${START} … ${END} markers; nothing written.`);
+  } else {
+    const next = `${text.slice(0, start + START.length)}\n${table}\n${text.slice(end)}`;
+    if (next !== text) {
+      await writeFile(readme, next);
+      console.log('\nsize: README.md updated between the size markers.');
+    } else {
+      console.log('\nsize: README.md already up to date.');
+    }
+  }
+}
