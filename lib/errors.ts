@@ -49,6 +49,7 @@ export class RexsysError extends Error {
 /** Text that is not valid EncodeData. `input` holds at most the first 200 characters. */
 export class RexsysEncodingError extends RexsysError {
   override readonly name = 'RexsysEncodingError';
+  declare readonly code: 'E_ENCODE_DATA';
   constructor(
     message: string,
     readonly input: string,
@@ -73,6 +74,7 @@ export interface DecodeIssue {
 /** A payload that did not match its codec. `raw` is the payload as received. */
 export class RexsysDecodeError extends RexsysError {
   override readonly name = 'RexsysDecodeError';
+  declare readonly code: 'E_DECODE';
   constructor(
     message: string,
     readonly issues: readonly DecodeIssue[],
@@ -90,6 +92,7 @@ export class RexsysDecodeError extends RexsysError {
  */
 export class RexsysAuthError extends RexsysError {
   override readonly name = 'RexsysAuthError';
+  declare readonly code: 'E_CERTIFY_REFUSED' | 'E_LOGIN_REFUSED';
   constructor(
     code: 'E_CERTIFY_REFUSED' | 'E_LOGIN_REFUSED',
     message: string,
@@ -104,6 +107,7 @@ export class RexsysAuthError extends RexsysError {
 /** A network or HTTP failure. `status` is the HTTP status where there was one. */
 export class RexsysTransportError extends RexsysError {
   override readonly name = 'RexsysTransportError';
+  declare readonly code: 'E_HTTP' | 'E_NETWORK';
   constructor(
     code: 'E_HTTP' | 'E_NETWORK',
     message: string,
@@ -124,6 +128,7 @@ export class RexsysTransportError extends RexsysError {
 /** Something did not answer within `timeoutMs`. */
 export class RexsysTimeoutError extends RexsysError {
   override readonly name = 'RexsysTimeoutError';
+  declare readonly code: 'E_TIMEOUT';
   constructor(
     message: string,
     readonly timeoutMs: number,
@@ -140,6 +145,7 @@ export class RexsysTimeoutError extends RexsysError {
  */
 export class RexsysSendError extends RexsysError {
   override readonly name = 'RexsysSendError';
+  declare readonly code: 'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED';
   constructor(
     code: 'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED',
     message: string,
@@ -153,6 +159,7 @@ export class RexsysSendError extends RexsysError {
 /** The client was closed while this operation was pending, or after. */
 export class RexsysClosedError extends RexsysError {
   override readonly name = 'RexsysClosedError';
+  declare readonly code: 'E_CLOSED';
   constructor(message = 'The Rexsys client is closed.') {
     super('E_CLOSED', message);
   }
@@ -161,6 +168,7 @@ export class RexsysClosedError extends RexsysError {
 /** Options that cannot work, e.g. neither `productkey` nor `credentials`. */
 export class RexsysArgumentError extends RexsysError {
   override readonly name = 'RexsysArgumentError';
+  declare readonly code: 'E_INVALID_ARGUMENT';
   constructor(message: string) {
     super('E_INVALID_ARGUMENT', message);
   }

@@ -1,5 +1,5 @@
 import type { AxiosInstance } from 'axios';
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from '../protocol/either.js';
 import { map, type Observable } from 'rxjs';
 import { RexsysAuthError } from '../errors.js';
 import { CertificateResult } from '../protocol/codecs.js';

@@ -1,4 +1,4 @@
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from '../protocol/either.js';
 import { Observable, defer, switchMap, type Subscription } from 'rxjs';
 import type { Socket } from 'socket.io-client';
 import type { RexsysCredentials } from '../auth/certify.js';

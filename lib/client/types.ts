@@ -109,6 +109,9 @@ export type FanOutResult =
   | { readonly receiver: string; readonly ok: true; readonly receipt: SendReceipt }
   | { readonly receiver: string; readonly ok: false; readonly error: RexsysError };
 
+/** `unknown` (no constraint) for a command outside the map or a plain `string`; `never` for a mapped one. */
+export type UnmappedCommand<C extends CommandCodecs, K extends string> = string extends K ? unknown : K extends keyof C ? never : unknown;
+
 /** The data type a codec map gives a command. */
 export type DataOf<C extends CommandCodecs, K> = K extends keyof C ? t.TypeOf<C[K]> : unknown;
 
@@ -128,7 +131,11 @@ export interface RexsysClient<C extends CommandCodecs = CommandCodecs> {
   command$(command: string): Observable<RexsysMessage>;
   /** Sends one message per subscription (cold); emits one receipt and completes. */
   send<K extends keyof C & string>(message: { readonly receiver: string; readonly command: K; readonly data: t.TypeOf<C[K]> }, options?: SendOptions): Observable<SendReceipt>;
-  send(message: { readonly receiver: string; readonly command: string; readonly data: unknown }, options?: SendOptions): Observable<SendReceipt>;
+  /** Sends a command outside the codec map (a mapped command must match its codec). */
+  send<K extends string>(
+    message: { readonly receiver: string; readonly command: K & UnmappedCommand<C, K>; readonly data: unknown },
+    options?: SendOptions,
+  ): Observable<SendReceipt>;
   /**
    * Client-side fan-out (the server has no broadcast): one send per receiver, in order
    * of the list, one result each, failures included; completes when all are done.

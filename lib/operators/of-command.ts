@@ -1,4 +1,4 @@
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from '../protocol/either.js';
 import type * as t from 'io-ts';
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { RexsysDecodeError } from '../errors.js';

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from './either.js';
 import { RexsysDecodeError, type DecodeIssue } from '../errors.js';
 
 const MAX_ACTUAL_CHARS = 120;

@@ -4,7 +4,7 @@
  * request body (it carries the token).
  */
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from '../protocol/either.js';
 import { Observable } from 'rxjs';
 import { RexsysTimeoutError, RexsysTransportError } from '../errors.js';
 import { encodeData } from '../protocol/encode-data.js';

@@ -62,10 +62,7 @@ function typeChecks(): void {
   client.send({ receiver: 'display-01', command: 'show', data: { url: '/a', seconds: 3 } }, { via: 'rest-only' });
   // @ts-expect-error receiver is required
   client.send({ command: 'show', data: { url: '/a', seconds: 3 } });
-  // KNOWN GAP (lib/client/types.ts, RexsysClient.send): without the type argument a wrong
-  // `data` for a mapped command falls through to the untyped `command: string` overload
-  // and compiles. When the library closes the gap this line becomes an error: then
-  // put `// @ts-expect-error` above it.
+  // @ts-expect-error a mapped command's data must match its codec
   client.send({ receiver: 'display-01', command: 'show', data: { url: 1 } });
   // Commands outside the map take any data (unknown).
   client.send({ receiver: 'display-01', command: 'reboot', data: null });

@@ -1,0 +1,177 @@
+/**
+ * A small argv parser: `--name value`, `--name=value`, boolean switches, one-letter
+ * aliases (`-h`), and `--` to end the options. Unknown options, missing values and
+ * repeated options are {@link UsageError}s (exit code 2), with a "did you mean" hint.
+ */
+import { UsageError } from './errors.js';
+
+/** How one option is written and documented. */
+export interface FlagSpec {
+  /** `string` takes a value; `boolean` is a switch. */
+  readonly type: 'string' | 'boolean';
+  /** A one-letter alias, without the dash (`'h'` for `-h`). */
+  readonly short?: string;
+  /** The value's name in help, e.g. `URL`. */
+  readonly value?: string;
+  /** One line for `--help`. */
+  readonly description: string;
+  /** An environment variable that stands in for the option when it is absent. */
+  readonly env?: string;
+  /** The default, as shown in help (the command applies it). */
+  readonly default?: string;
+}
+
+/** Option name (without `--`) → its spec. */
+export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
+
+/** The parsed values: strings for `string` options, booleans for switches. */
+export type ParsedFlags<S extends FlagSpecs> = {
+  -readonly [K in keyof S]: S[K]['type'] extends 'boolean' ? boolean : string | undefined;
+};
+
+/** What {@link parseArgs} returns. */
+export interface ParsedArgs<S extends FlagSpecs> {
+  readonly flags: ParsedFlags<S>;
+  /** Arguments that are not options (only when allowed). */
+  readonly positionals: string[];
+}
+
+/** Options of {@link parseArgs}. */
+export interface ParseOptions {
+  /** Whether bare arguments are allowed. @default false */
+  readonly positionals?: boolean;
+  /** The command, named in error hints. */
+  readonly command?: string;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
+}
+
+/** The known option closest to `name`, when it is close enough to be a typo. */
+export function closest(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = distance(name, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+/**
+ * Parses `argv` against `specs`. Throws a {@link UsageError} for an unknown option, a
+ * missing value, a value given to a switch, an option given twice, or a bare argument
+ * where none is allowed. A value that starts with `--` must be attached: `--data=--x`.
+ *
+ * @example
+ * ```ts
+ * const { flags } = parseArgs(['--to', 'display-01', '-h'], {
+ *   to: { type: 'string', description: 'receiver' },
+ *   help: { type: 'boolean', short: 'h', description: 'help' },
+ * });
+ * flags.to;   // 'display-01'
+ * flags.help; // true
+ * ```
+ */
+export function parseArgs<S extends FlagSpecs>(argv: readonly string[], specs: S, options: ParseOptions = {}): ParsedArgs<S> {
+  const { command } = options;
+  const flags: Record<string, string | boolean | undefined> = {};
+  for (const [name, spec] of Object.entries(specs)) flags[name] = spec.type === 'boolean' ? false : undefined;
+  const seen = new Set<string>();
+  const positionals: string[] = [];
+  const shorts = new Map(Object.entries(specs).flatMap(([name, spec]) => (spec.short ? [[spec.short, name] as const] : [])));
+
+  const unknown = (written: string): UsageError => {
+    const bare = written.replace(/^-+/, '').split('=')[0];
+    const guess = closest(bare, Object.keys(specs));
+    return new UsageError(`unknown option ${written.split('=')[0]}${guess ? ` (did you mean --${guess}?)` : ''}`, command);
+  };
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    let name: string;
+    let inline: string | undefined;
+    if (arg.startsWith('--') && arg.length > 2) {
+      const eq = arg.indexOf('=');
+      name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+      inline = eq === -1 ? undefined : arg.slice(eq + 1);
+      if (!Object.prototype.hasOwnProperty.call(specs, name)) throw unknown(arg);
+    } else if (arg.startsWith('-') && arg.length === 2 && arg !== '--') {
+      const long = shorts.get(arg[1]);
+      if (long === undefined) throw unknown(arg);
+      name = long;
+    } else if (arg.startsWith('-') && arg.length > 2 && !/^-\d/.test(arg)) {
+      throw unknown(arg);
+    } else {
+      positionals.push(arg);
+      continue;
+    }
+
+    const spec = specs[name];
+    if (seen.has(name)) throw new UsageError(`option --${name} was given more than once`, command);
+    seen.add(name);
+    if (spec.type === 'boolean') {
+      if (inline !== undefined) throw new UsageError(`option --${name} takes no value (got "${inline}")`, command);
+      flags[name] = true;
+      continue;
+    }
+    if (inline === undefined) {
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith('--') && next.length > 2)) {
+        throw new UsageError(`option --${name} needs a value${spec.value ? ` (${spec.value})` : ''}`, command);
+      }
+      inline = next;
+      i++;
+    }
+    flags[name] = inline;
+  }
+
+  if (!options.positionals && positionals.length > 0) {
+    throw new UsageError(`unexpected argument "${positionals[0]}"`, command);
+  }
+  return { flags: flags as ParsedFlags<S>, positionals };
+}
+
+/**
+ * The value of an option, else of its environment variable (an empty variable counts
+ * as unset), else undefined.
+ */
+export function withEnv(value: string | undefined, spec: FlagSpec, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (value !== undefined) return value;
+  const fromEnv = spec.env ? env[spec.env] : undefined;
+  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+}
+
+/** Parses a whole number option within `[min, max]`; a {@link UsageError} otherwise. */
+export function integerOption(name: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER, command?: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+    throw new UsageError(`option --${name} must be a whole number ${range} (got "${value}")`, command);
+  }
+  return n;
+}
+
+/** Checks a value against a fixed set of words; a {@link UsageError} otherwise. */
+export function choiceOption<T extends string>(name: string, value: string, choices: readonly T[], command?: string): T {
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`option --${name} must be one of ${choices.join(', ')} (got "${value}")`, command);
+}
