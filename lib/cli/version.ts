@@ -2,14 +2,22 @@
  * The package version for `rexsys-rx --version`, read from the package's own
  * `package.json` at run time (so it never drifts from what was published).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /** Folders to start looking from: this module's (CommonJS) and the running script's. */
 function startingPoints(): string[] {
   const points: string[] = [];
   if (typeof __dirname === 'string') points.push(__dirname);
-  if (process.argv[1]) points.push(dirname(resolve(process.argv[1])));
+  const script = process.argv[1];
+  if (script) {
+    try {
+      // An npm bin is a symlink in node_modules/.bin: follow it to the package.
+      points.push(dirname(realpathSync(script)));
+    } catch {
+      points.push(dirname(resolve(script)));
+    }
+  }
   return points;
 }
 

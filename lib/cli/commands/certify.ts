@@ -20,6 +20,7 @@ export interface CertifySummary {
   readonly expiresAt: string | null;
 }
 
+/** `rexsys-rx certify`: productkey → credentials summary (uid, project, namespaces, expiry) as one JSON line; never the token. */
 export const certifyCommand = defineCommand({
   name: 'certify',
   summary: 'Exchange a productkey for credentials; print them as JSON (never the token)',

@@ -71,6 +71,7 @@ function banner(term: Terminal, url: string, projects: Projects): void {
   term.out('Ctrl-C stops it.');
 }
 
+/** `rexsys-rx emulator`: the local Rexsys server until SIGINT/SIGTERM; prints its URL and productkeys. */
 export const emulatorCommand = defineCommand({
   name: 'emulator',
   summary: 'Run a local Rexsys server (REST + Socket.IO) until Ctrl-C',

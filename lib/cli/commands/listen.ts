@@ -19,6 +19,7 @@ export function stuckFailure(state: ConnectionState): CliFailure {
   return new CliFailure(state.status === 'unauthorized' ? `credentials refused: ${why}` : `gave up connecting: ${why}`);
 }
 
+/** `rexsys-rx listen`: `touid` messages as JSON lines on stdout, states on stderr, until Ctrl-C, `--count` or refused credentials. */
 export const listenCommand = defineCommand({
   name: 'listen',
   summary: 'Print the messages sent to this client as JSON lines (states on stderr)',

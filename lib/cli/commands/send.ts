@@ -26,6 +26,7 @@ export function parseDataOption(text: string | undefined): unknown {
   }
 }
 
+/** `rexsys-rx send`: one message via `auto`, `socket` or `rest`; prints the receipt as one JSON line. */
 export const sendCommand = defineCommand({
   name: 'send',
   summary: 'Send one message to another client; print the receipt as JSON',
