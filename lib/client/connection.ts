@@ -84,11 +84,13 @@ export class Connection {
       switchMap(({ credentials, fresh }) => this.attempt(credentials, fresh)),
       retryBackoff({
         ...this.o.backoff,
-        shouldRetry: (e) => !(e instanceof RexsysAuthError && e.final),
-        onRetry: (e, retry) => {
+        // A final refusal is never retried; anything else is, unless the user's shouldRetry says no.
+        shouldRetry: (e) => !(e instanceof RexsysAuthError && e.final) && (this.o.backoff.shouldRetry?.(e) ?? true),
+        onRetry: (e, retry, delay) => {
           const error = toRexsysError(e);
           this.o.reportError(error);
           this.o.setState({ status: 'reconnecting', attempt: retry, lastError: error });
+          this.o.backoff.onRetry?.(e, retry, delay);
         },
       }),
     );

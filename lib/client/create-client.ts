@@ -14,6 +14,7 @@ import {
   switchMap,
   takeUntil,
   throwError,
+  timeout as rxTimeout,
 } from 'rxjs';
 import type { RexsysCredentials } from '../auth/certify.js';
 import {
@@ -261,10 +262,23 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
           ),
         ),
       );
-    return attempt(true).pipe(
-      retryBackoff({ ...backoff, maxRetries: restRetries, shouldRetry: (e) => e instanceof RexsysTransportError && e.retryable }),
+    const sent$ = attempt(true).pipe(
+      retryBackoff({
+        ...backoff,
+        maxRetries: restRetries,
+        shouldRetry: (e) => e instanceof RexsysTransportError && e.retryable && (backoff.shouldRetry?.(e) ?? true),
+      }),
       map((result): SendReceipt => ({ via: 'rest', receiver, command, at: Date.now(), result })),
     );
+    // `timeout` bounds the whole send: certify, every try and the waits between them.
+    return timeout <= 0
+      ? sent$
+      : sent$.pipe(
+          rxTimeout({
+            first: timeout,
+            with: () => throwError(() => new RexsysTimeoutError(`"${command}" to "${receiver}" over REST did not complete within ${timeout} ms; if a request was under way, it may or may not have been delivered.`, timeout)),
+          }),
+        );
   };
 
   const send = (message: { readonly receiver: string; readonly command: string; readonly data: unknown }, sendOptions: SendOptions = {}): Observable<SendReceipt> =>

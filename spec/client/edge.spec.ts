@@ -173,6 +173,41 @@ describe('client edge cases', () => {
       await expect(pending).rejects.toMatchObject({ code: 'E_CLOSED' });
     });
 
+    it('a REST send timeout bounds the retries too', async () => {
+      server = await startEmulatorServer();
+      const c = createRexsysClient({ url: server.url, project: 'demo', productkey: 'KIOSK-KEY', backoff: { initialDelay: 2000, jitter: 0 } });
+      clients.push(c);
+      await firstValueFrom(c.send({ receiver: 'x', command: 'warm', data: 1 }, { via: 'rest' })); // certified
+      await server.failNext('/api/ide/io/send', { status: 503, times: 5 });
+      const started = Date.now();
+      await expect(firstValueFrom(c.send({ receiver: 'x', command: 'y', data: 1 }, { via: 'rest', timeout: 400 }))).rejects.toBeInstanceOf(RexsysTimeoutError);
+      const took = Date.now() - started;
+      expect(took).toBeGreaterThanOrEqual(390);
+      expect(took).toBeLessThan(1500); // not 400 + a 2 s backoff wait
+    });
+
+    it("the user's shouldRetry can stop reconnects; onRetry sees each retry", async () => {
+      server = await startEmulatorServer();
+      const retries: number[] = [];
+      const c = createRexsysClient({
+        url: server.url,
+        project: 'demo',
+        productkey: 'KIOSK-KEY',
+        backoff: { initialDelay: 20, shouldRetry: () => retries.length < 1, onRetry: (_e, n) => retries.push(n) },
+      });
+      clients.push(c);
+      const hold = c.state$.subscribe();
+      await untilStatus(c, 'ready');
+      await server.disconnect('kiosk-01');
+      await waitFor(() => retries.length === 1);
+      await untilStatus(c, 'ready');
+      await server.disconnect('kiosk-01');
+      const s = await untilStatus(c, 'idle');
+      expect(s.lastError?.code).toBe('E_NETWORK');
+      expect(retries).toEqual([1]);
+      hold.unsubscribe();
+    });
+
     it('reports failed sends on errors$ as well as to the sender', async () => {
       server = await startEmulatorServer();
       const c = createRexsysClient({ url: server.url, project: 'demo', productkey: 'KIOSK-KEY' });
