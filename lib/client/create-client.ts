@@ -11,30 +11,26 @@ import {
   map,
   of,
   race,
-  switchMap,
   takeUntil,
   throwError,
-  timeout as rxTimeout,
 } from 'rxjs';
 import type { RexsysCredentials } from '../auth/certify.js';
 import {
   RexsysArgumentError,
   RexsysClosedError,
   RexsysError,
-  RexsysSendError,
-  RexsysTimeoutError,
   RexsysTransportError,
 } from '../errors.js';
 import { TouidMessage, type RexsysMessage } from '../protocol/codecs.js';
 import { decodeWith } from '../protocol/report.js';
 import { decodeMessageData } from '../operators/of-command.js';
-import { retryBackoff } from '../operators/retry-backoff.js';
-import { postSend } from '../transport/rest-send.js';
 import { Connection } from './connection.js';
 import { CredentialSource } from './credentials.js';
 import { Dispatcher } from './dispatcher.js';
 import { Lease } from './lease.js';
-import { Outbox, type OutboxEntry } from './outbox.js';
+import { Outbox } from './outbox.js';
+import { sendOverRest } from './send-rest.js';
+import { sendOverSocket } from './send-socket.js';
 import type {
   CommandCodecs,
   ConnectionState,
@@ -193,93 +189,8 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
 
   const resolveVia = (via: Via): 'socket' | 'rest' => (via === 'auto' ? (connection.ready ? 'socket' : 'rest') : via);
 
-  const sendOverSocket = (receiver: string, command: string, data: unknown, timeout: number): Observable<SendReceipt> =>
-    new Observable<SendReceipt>((subscriber) => {
-      const release = lease.acquire();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const finish = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
-        outbox.remove(entry);
-        release();
-      };
-      const entry: OutboxEntry = {
-        payload: { channel, receiver, command, data },
-        sent: (acked) => {
-          finish();
-          subscriber.next({ via: 'socket', receiver, command, at: Date.now(), acked });
-          subscriber.complete();
-        },
-        lost: (error) => {
-          finish();
-          subscriber.error(
-            error instanceof RexsysClosedError
-              ? error
-              : new RexsysSendError(
-                  'E_OUTCOME_UNKNOWN',
-                  `The connection dropped after "${command}" to "${receiver}" was handed to the server and before its ack: it may or may not have been delivered.`,
-                  receiver,
-                  command,
-                ),
-          );
-        },
-      };
-      if (!outbox.enqueue(entry)) {
-        release();
-        subscriber.error(new RexsysSendError('E_OUTBOX_FULL', `The outbox is full (${outbox.capacity} sends waiting); "${command}" to "${receiver}" was not sent.`, receiver, command));
-        return;
-      }
-      if (timeout > 0) {
-        timer = setTimeout(() => {
-          timer = undefined;
-          const neverSent = outbox.remove(entry);
-          finish();
-          subscriber.error(
-            neverSent
-              ? new RexsysTimeoutError(`"${command}" to "${receiver}" waited ${timeout} ms for a logged-in socket and was never sent.`, timeout)
-              : new RexsysSendError('E_OUTCOME_UNKNOWN', `No ack for "${command}" to "${receiver}" within ${timeout} ms: it may or may not have been delivered.`, receiver, command),
-          );
-        }, timeout);
-      }
-      const ready = connection.ready;
-      if (ready) outbox.drain(ready.socket, ready.uid);
-      return finish;
-    });
-
-  const sendOverRest = (receiver: string, command: string, data: unknown, timeout: number): Observable<SendReceipt> => {
-    const attempt = (mayRecertify: boolean): Observable<unknown> =>
-      credentialSource.get().pipe(
-        switchMap(({ credentials, fresh }) =>
-          postSend({ url, project, channel, credentials, receiver, command, data, http, body: restBody, timeout }).pipe(
-            catchError((e: unknown) => {
-              const refusedToken = e instanceof RexsysTransportError && (e.status === 401 || e.status === 403);
-              if (refusedToken && mayRecertify && !fresh && credentialSource.renewable) {
-                credentialSource.invalidate();
-                return attempt(false);
-              }
-              return throwError(() => e);
-            }),
-          ),
-        ),
-      );
-    const sent$ = attempt(true).pipe(
-      retryBackoff({
-        ...backoff,
-        maxRetries: restRetries,
-        shouldRetry: (e) => e instanceof RexsysTransportError && e.retryable && (backoff.shouldRetry?.(e) ?? true),
-      }),
-      map((result): SendReceipt => ({ via: 'rest', receiver, command, at: Date.now(), result })),
-    );
-    // `timeout` bounds the whole send: certify, every try and the waits between them.
-    return timeout <= 0
-      ? sent$
-      : sent$.pipe(
-          rxTimeout({
-            first: timeout,
-            with: () => throwError(() => new RexsysTimeoutError(`"${command}" to "${receiver}" over REST did not complete within ${timeout} ms; if a request was under way, it may or may not have been delivered.`, timeout)),
-          }),
-        );
-  };
+  const socketSender = { channel, outbox, lease, ready: () => connection.ready };
+  const restSender = { url, project, channel, credentials: credentialSource, http, body: restBody, backoff, restRetries };
 
   const send = (message: { readonly receiver: string; readonly command: string; readonly data: unknown }, sendOptions: SendOptions = {}): Observable<SendReceipt> =>
     defer(() => {
@@ -290,7 +201,8 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       }
       const { via = transport, timeout = sendTimeout } = sendOptions;
       const data = encodeData(command, message.data);
-      const send$ = resolveVia(via) === 'socket' ? sendOverSocket(receiver, command, data, timeout) : sendOverRest(receiver, command, data, timeout);
+      const send$ =
+        resolveVia(via) === 'socket' ? sendOverSocket(socketSender, receiver, command, data, timeout) : sendOverRest(restSender, receiver, command, data, timeout);
       // close() fails pending sends; a failed send errors its own subscriber and is also reported on errors$.
       const closedWhilePending$ = closing.pipe(
         map((): never => {
