@@ -114,13 +114,24 @@ export class RexsysTransportError extends RexsysError {
     readonly status?: number,
     /** The server's answer body, when it had one (tokens removed). */
     readonly body?: unknown,
+    /**
+     * For `E_NETWORK`: false when the request cannot have reached the server (connection
+     * refused, name or route not found), true when it may have (reset or hung up after
+     * it was written, or a browser network error that does not say).
+     * @default true
+     */
+    readonly mayHaveArrived = true,
   ) {
     super(code, message);
   }
 
-  /** True for failures worth retrying: network errors, 5xx, 408 and 429. */
+  /**
+   * True for failures worth retrying without risking a duplicate: network errors that
+   * happened before the request could reach the server, 5xx, 408 and 429.
+   */
   get retryable(): boolean {
-    if (this.code === 'E_NETWORK' || this.status === undefined) return true;
+    if (this.code === 'E_NETWORK') return !this.mayHaveArrived;
+    if (this.status === undefined) return false;
     return this.status >= 500 || this.status === 408 || this.status === 429;
   }
 }

@@ -190,6 +190,11 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
   const resolveVia = (via: Via): 'socket' | 'rest' => (via === 'auto' ? (connection.ready ? 'socket' : 'rest') : via);
 
   const socketSender = { channel, outbox, lease, ready: () => connection.ready };
+  const closedWhilePending$ = closing.pipe(
+    map((): never => {
+      throw new RexsysClosedError('The client was closed before the send completed.');
+    }),
+  );
   const restSender = { url, project, channel, credentials: credentialSource, http, body: restBody, backoff, restRetries };
 
   const send = (message: { readonly receiver: string; readonly command: string; readonly data: unknown }, sendOptions: SendOptions = {}): Observable<SendReceipt> =>
@@ -201,15 +206,13 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       }
       const { via = transport, timeout = sendTimeout } = sendOptions;
       const data = encodeData(command, message.data);
+      // close() fails pending sends: socket ones through the outbox, REST ones here.
       const send$ =
-        resolveVia(via) === 'socket' ? sendOverSocket(socketSender, receiver, command, data, timeout) : sendOverRest(restSender, receiver, command, data, timeout);
-      // close() fails pending sends; a failed send errors its own subscriber and is also reported on errors$.
-      const closedWhilePending$ = closing.pipe(
-        map((): never => {
-          throw new RexsysClosedError('The client was closed before the send completed.');
-        }),
-      );
-      return race(send$, closedWhilePending$).pipe(
+        resolveVia(via) === 'socket'
+          ? sendOverSocket(socketSender, receiver, command, data, timeout)
+          : race(sendOverRest(restSender, receiver, command, data, timeout), closedWhilePending$);
+      // A failed send errors its own subscriber and is also reported on errors$.
+      return send$.pipe(
         catchError((e: unknown) => {
           const error = asRexsysError(e);
           reportError(error);

@@ -1,6 +1,6 @@
 import type { AxiosInstance } from 'axios';
 import { catchError, map, switchMap, throwError, timeout as rxTimeout, type Observable } from 'rxjs';
-import { RexsysTimeoutError, RexsysTransportError } from '../errors.js';
+import { RexsysSendError, RexsysTimeoutError, RexsysTransportError } from '../errors.js';
 import type { Channel } from '../protocol/codecs.js';
 import { retryBackoff, type RetryBackoffOptions } from '../operators/retry-backoff.js';
 import type { BodyFormat } from '../transport/http.js';
@@ -23,8 +23,10 @@ export interface RestSender {
 /**
  * One REST send, cold: certifies if needed, POSTs to `/api/ide/io/send`, emits one
  * receipt with the server's `result`. A token refused with 401/403 is certified again
- * once (productkey clients); network errors, 5xx, 408 and 429 are retried with backoff
- * up to `restRetries`; a timed-out request is not. `timeout` bounds the whole send.
+ * once (productkey clients); 5xx, 408, 429 and network errors before the request was
+ * sent are retried with backoff up to `restRetries`; a timed-out request, or a
+ * connection that failed after it was posted (`E_OUTCOME_UNKNOWN`), is not.
+ * `timeout` bounds the whole send.
  */
 export function sendOverRest(s: RestSender, receiver: string, command: string, data: unknown, timeout: number): Observable<SendReceipt> {
   const { url, project, channel, credentials: source, http, body, backoff, restRetries } = s;
@@ -38,6 +40,19 @@ export function sendOverRest(s: RestSender, receiver: string, command: string, d
               source.invalidate();
               return attempt(false);
             }
+            if (e instanceof RexsysTransportError && e.code === 'E_NETWORK' && e.mayHaveArrived) {
+              // Reset or hung up after the request was written: the server may have routed it.
+              // Retrying could deliver it twice, so say the outcome is unknown instead.
+              return throwError(
+                () =>
+                  new RexsysSendError(
+                    'E_OUTCOME_UNKNOWN',
+                    `The connection failed after "${command}" to "${receiver}" was posted (${e.message}): it may or may not have been delivered.`,
+                    receiver,
+                    command,
+                  ),
+              );
+            }
             return throwError(() => e);
           }),
         ),
@@ -47,7 +62,9 @@ export function sendOverRest(s: RestSender, receiver: string, command: string, d
     retryBackoff({
       ...backoff,
       maxRetries: restRetries,
-      shouldRetry: (e) => e instanceof RexsysTransportError && e.retryable && (backoff.shouldRetry?.(e) ?? true),
+      // Left here: 5xx/408/429, network errors before the request was sent, and any network
+      // error while certifying (idempotent).
+      shouldRetry: (e) => e instanceof RexsysTransportError && (e.retryable || e.code === 'E_NETWORK') && (backoff.shouldRetry?.(e) ?? true),
     }),
     map((result): SendReceipt => ({ via: 'rest', receiver, command, at: Date.now(), result })),
   );

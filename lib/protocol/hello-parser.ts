@@ -19,29 +19,56 @@ import { Decoder, Encoder, PacketType, protocol } from 'socket.io-parser';
 export const HELLO_EVENT = 'rexsys:hello';
 
 const EVENT = 50; // '2': an EVENT packet (binary events, '5', are left alone)
-const DIGIT_0 = 48;
-const DIGIT_9 = 57;
-const HELLO_JSON = '"connect"';
+const SLASH = 47;
+const BRACKET = 91;
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+/** socket.io-parser's own test for an ack-id character (it accepts whitespace too). */
+// eslint-disable-next-line eqeqeq
+const isAckChar = (c: string) => c !== '' && Number(c) == (c as unknown as number);
 
 /**
  * Returns the packet string with an incoming `connect` event renamed to
- * {@link HELLO_EVENT}, or the same string when it is anything else.
- * Packet layout: `2[/nsp,][ackId][json]`.
+ * {@link HELLO_EVENT}, or the same string when it is anything else. The header is
+ * read exactly as socket.io-parser reads it (`2[/nsp,][ackId][json]`), and only the
+ * event name is looked at, so the cost does not grow with the payload.
  */
 export function renameHello(packet: string): string {
-  if (packet.charCodeAt(0) !== EVENT || packet.indexOf(HELLO_JSON) === -1) return packet;
+  if (packet.charCodeAt(0) !== EVENT) return packet;
   let i = 1;
-  if (packet.charCodeAt(i) === 47 /* / */) {
+  if (packet.charCodeAt(i) === SLASH) {
     const comma = packet.indexOf(',', i);
     if (comma === -1) return packet;
     i = comma + 1;
   }
-  while (i < packet.length && packet.charCodeAt(i) >= DIGIT_0 && packet.charCodeAt(i) <= DIGIT_9) i++;
-  if (packet.charCodeAt(i) !== 91 /* [ */) return packet;
+  while (i < packet.length && isAckChar(packet[i])) i++;
+  if (packet.charCodeAt(i) !== BRACKET) return packet;
   let j = i + 1;
   while (j < packet.length && (packet[j] === ' ' || packet[j] === '\n' || packet[j] === '\t' || packet[j] === '\r')) j++;
-  if (!packet.startsWith(HELLO_JSON, j)) return packet;
-  return `${packet.slice(0, j)}"${HELLO_EVENT}"${packet.slice(j + HELLO_JSON.length)}`;
+  if (packet.charCodeAt(j) !== QUOTE) return packet;
+  // The event name: a JSON string, possibly with escapes.
+  let k = j + 1;
+  let escaped = false;
+  while (k < packet.length && packet.charCodeAt(k) !== QUOTE) {
+    if (packet.charCodeAt(k) === BACKSLASH) {
+      escaped = true;
+      k++;
+    }
+    k++;
+  }
+  if (k >= packet.length) return packet;
+  const raw = packet.slice(j, k + 1);
+  let name: unknown = raw === '"connect"' ? 'connect' : undefined;
+  if (name === undefined && escaped) {
+    try {
+      name = JSON.parse(raw);
+    } catch {
+      return packet;
+    }
+  }
+  if (name !== 'connect') return packet;
+  return `${packet.slice(0, j)}"${HELLO_EVENT}"${packet.slice(k + 1)}`;
 }
 
 /** A socket.io-parser `Decoder` that applies {@link renameHello} to every text packet. */

@@ -36,7 +36,11 @@ function show(value: unknown): string {
   try {
     text = value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
   } catch {
-    text = String(value);
+    try {
+      text = String(value);
+    } catch {
+      text = Object.prototype.toString.call(value); // e.g. a null-prototype object
+    }
   }
   return text.length > MAX_ACTUAL_CHARS ? `${text.slice(0, MAX_ACTUAL_CHARS)}…` : text;
 }

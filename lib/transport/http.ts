@@ -32,6 +32,9 @@ export function defaultHttpClient(): AxiosInstance {
   return (defaultHttp ??= axios.create());
 }
 
+/** Network error codes that mean the request never reached a server. */
+const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL']);
+
 /** Joins an origin (possibly with a path prefix) and an absolute API path. */
 export function joinUrl(origin: string, path: string): string {
   return origin.replace(/\/+$/, '') + path;
@@ -119,8 +122,10 @@ export function postEncoded(url: string, payload: unknown, options: PostOptions 
             subscriber.error(new RexsysTimeoutError(`POST ${where} got no answer within ${timeout} ms`, timeout));
             return;
           }
+          const code = isAxiosError(err) ? err.code : undefined;
           const reason = isAxiosError(err) ? (err.code ?? err.message) : String(err);
-          subscriber.error(new RexsysTransportError('E_NETWORK', `POST ${where} failed: ${reason}`));
+          const mayHaveArrived = code === undefined || !NOT_SENT_CODES.has(code);
+          subscriber.error(new RexsysTransportError('E_NETWORK', `POST ${where} failed: ${reason}`, undefined, undefined, mayHaveArrived));
         },
       );
     return () => controller.abort();

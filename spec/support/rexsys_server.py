@@ -218,7 +218,10 @@ class Rexsys:
         return resp
 
     async def read_payload(self, request):
-        text = await request.text()
+        try:
+            text = await request.text()
+        except (UnicodeDecodeError, LookupError):
+            raise BadRequest("the body is not text in a known charset")
         if request.content_type == "application/x-www-form-urlencoded":
             fields = urllib.parse.parse_qs(text, keep_blank_values=True)
             if "EncodeData" not in fields:
