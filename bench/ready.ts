@@ -17,7 +17,7 @@ import { median, min, max, percentile, progress, sleep, withTimeout, type BenchS
 import { libClient, nextReady } from './lib-client.js';
 import { BENCH_PROJECT } from './protocol.js';
 import { rawCertify, rawClose, rawLogin, rawSocket } from './raw-client.js';
-import { startTcpProxy } from './tcp-proxy.js';
+import { startTcpProxy } from '../lib/emulator/network-proxy.js';
 
 export interface ReadyRow {
   readonly id: string;

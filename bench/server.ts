@@ -13,9 +13,8 @@
  *
  * It also closes and exits when the parent goes away (IPC `disconnect`).
  */
-import { startEmulator, type RexsysEmulator } from '../lib/emulator/index.js';
+import { startEmulator, startTcpProxy, type RexsysEmulator, type TcpProxy } from '../lib/emulator/index.js';
 import { BENCH_PROJECT, BENCH_PROJECTS, type ServerCommand, type ServerReply } from './protocol.js';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 let emulator: RexsysEmulator | undefined;
 /** A proxy in front of the emulator whose server → client flow can be held back. */

@@ -9,9 +9,8 @@
  */
 import * as t from 'io-ts';
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import { startEmulator, type RexsysEmulator } from '../lib/emulator/index.js';
+import { startEmulator, startTcpProxy, type RexsysEmulator, type TcpProxy } from '../lib/emulator/index.js';
 import { createRexsysClient, type ConnectionState, type ConnectionStatus, type RexsysClient, type RexsysClientOptions } from '../lib/index.js';
-import { startTcpProxy, type TcpProxy } from './lib/tcp-proxy.js';
 
 const HARD_CAP_MS = 20_000;
 const started = performance.now();

@@ -38,6 +38,7 @@ export type {
   RexsysEmulator,
 } from './types.js';
 export { CERTIFY_ROUTE, SEND_ROUTE } from './rest.js';
+export { startTcpProxy, type TcpProxy } from './network-proxy.js';
 
 function urlOf(host: string, port: number): string {
   const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
