@@ -4,7 +4,7 @@
  * - Fresh client: from the first subscription to `state$` to `ready` (certify over
  *   REST when given a productkey, websocket connect, hello, login), client closed after
  *   each run; beside a bare socket.io-client doing the same by hand.
- * - Reconnect: a TCP proxy (bench/tcp-proxy.ts) sits between client and server; from
+ * - Reconnect: a TCP proxy (startTcpProxy from rexsys-rx/emulator) sits between client and server; from
  *   `cut()` of every connection to `ready` again. Both clients wait the same fixed
  *   backoff (no jitter) before reconnecting, so the figure is that delay plus the
  *   reconnect itself; "overhead" subtracts the delay.

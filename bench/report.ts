@@ -362,7 +362,7 @@ export function renderMarkdown(r: BenchResults, notes: string | undefined): stri
       ),
       '',
       `- ${r.ready.runs} runs each after one unmeasured run, websocket transport. Fresh: a new client per run, from the first \`state$\` subscription to \`ready\`; the productkey row includes the certify POST (axios; the bare client uses \`fetch\`).`,
-      `- Reconnect: a TCP proxy (bench/tcp-proxy.ts) between client and emulator; \`cut()\` destroys every connection, timed to \`ready\` (bare: to the \`login\` answer) again. Library ${r.ready.backoff.library}; bare socket.io-client ${r.ready.backoff.raw}. **minus backoff** subtracts that ${r.ready.backoff.delayMs} ms wait.`,
+      `- Reconnect: a TCP proxy (startTcpProxy from rexsys-rx/emulator) between client and emulator; \`cut()\` destroys every connection, timed to \`ready\` (bare: to the \`login\` answer) again. Library ${r.ready.backoff.library}; bare socket.io-client ${r.ready.backoff.raw}. **minus backoff** subtracts that ${r.ready.backoff.delayMs} ms wait.`,
       '',
     );
   }
