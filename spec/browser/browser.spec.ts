@@ -8,7 +8,7 @@
  * message, except under CI, where it fails.
  */
 import { build, stop as stopEsbuild, type Metafile } from 'esbuild';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,21 +20,9 @@ import { startEmulator, type RexsysEmulator } from '../../lib/emulator/index';
 import { untilStatus } from '../support/client-helpers';
 import { waitFor } from '../support/wait';
 import type { ReplyResult, RexsysPage, StartResult } from './page';
+import { CHROMIUM, CHROMIUM_ARGS, describeBrowser, nodeOnlyInputs, requireChromium } from '../support/chromium';
 
 const ROOT = resolve(__dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
 
 /** Bundles an entry for the browser in memory; returns the code and esbuild's metafile. */
 async function bundle(entry: string, options: { minify?: boolean } = {}): Promise<{ code: string; metafile: Metafile }> {
@@ -50,17 +38,6 @@ async function bundle(entry: string, options: { minify?: boolean } = {}): Promis
     logLevel: 'silent',
   });
   return { code: result.outputFiles[0]!.text, metafile: result.metafile };
-}
-
-/** Node-only things a browser bundle must never contain. */
-function nodeOnlyInputs(metafile: Metafile): string[] {
-  const bad: string[] = [];
-  for (const [file, input] of Object.entries(metafile.inputs)) {
-    if (/node_modules\/(ws|socket\.io|engine\.io|xmlhttprequest-ssl|debug)\//.test(file)) bad.push(file);
-    if (/axios\/lib\/adapters\/http\.js$|axios\/dist\/node\//.test(file)) bad.push(file);
-    for (const imp of input.imports) if (imp.path.startsWith('node:') || imp.external) bad.push(`${file} -> ${imp.path}`);
-  }
-  return bad;
 }
 
 afterAll(async () => {
@@ -79,12 +56,9 @@ describe('browser bundle of the main entry', () => {
   });
 });
 
-if (!HAVE_CHROMIUM && !IN_CI) {
-  console.warn(`browser e2e skipped: no chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH). Under CI this is a failure.`);
-}
-const describeBrowser = HAVE_CHROMIUM || IN_CI ? describe : describe.skip;
+const describeInBrowser = describeBrowser('browser e2e');
 
-describeBrowser('rexsys-rx in chromium against the emulator (cross-origin)', () => {
+describeInBrowser('rexsys-rx in chromium against the emulator (cross-origin)', () => {
   jest.setTimeout(30_000);
 
   let emulator: RexsysEmulator;
@@ -97,7 +71,7 @@ describeBrowser('rexsys-rx in chromium against the emulator (cross-origin)', () 
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`CI is set and there is no chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH.`);
+    requireChromium();
     const [{ code, metafile }, started] = await Promise.all([bundle('spec/browser/page.ts'), startEmulator({ port: 0 })]);
     emulator = started;
     expect(nodeOnlyInputs(metafile)).toEqual([]);

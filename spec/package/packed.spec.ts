@@ -15,8 +15,8 @@
  * Needs /usr/bin/python3 with socketio + aiohttp (describePy: skipped without, failed
  * under CI) and, for the browser part, /usr/bin/chromium or $CHROMIUM_PATH (same rule).
  */
-import { build, stop as stopEsbuild, type Metafile } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { build, stop as stopEsbuild } from 'esbuild';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,23 +29,11 @@ import { describePy, startPythonRexsys, type DeliveredMessage, type PythonRexsys
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { waitFor } from '../support/wait';
 import { LineProcess, run } from './process';
+import { CHROMIUM, CHROMIUM_ARGS, describeBrowser, nodeOnlyInputs, requireChromium } from '../support/chromium';
 
 const ROOT = resolve(__dirname, '../..');
 const FIXTURES = join(__dirname, 'fixtures');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = process.env.CI !== undefined && !/^(|0|false)$/i.test(process.env.CI.trim());
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
 const BACKOFF = { initialDelay: 100, maxDelay: 500, jitter: 0 };
 
 /** `data` as the sender meant it: REST sends carry it as a JSON string (DESIGN §1.4). */
@@ -58,17 +46,6 @@ const dataOf = (d: DeliveredMessage): Record<string, unknown> => {
   }
 };
 
-/** Node-only things a browser bundle must never contain. */
-function nodeOnlyInputs(metafile: Metafile): string[] {
-  const bad: string[] = [];
-  for (const [file, input] of Object.entries(metafile.inputs)) {
-    if (/node_modules\/(ws|socket\.io|engine\.io|xmlhttprequest-ssl|debug)\//.test(file)) bad.push(file);
-    if (/axios\/lib\/adapters\/http\.js$|axios\/dist\/node\//.test(file)) bad.push(file);
-    for (const imp of input.imports) if (imp.path.startsWith('node:') || imp.external) bad.push(`${file} -> ${imp.path}`);
-  }
-  return bad;
-}
-
 const timings: Record<string, number> = {};
 async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
   const started = Date.now();
@@ -79,10 +56,7 @@ async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-if (!HAVE_CHROMIUM && !IN_CI) {
-  console.warn(`packed-library browser test skipped: no chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH). Under CI this is a failure.`);
-}
-const describeBrowser = HAVE_CHROMIUM || IN_CI ? describe : describe.skip;
+const describeInBrowser = describeBrowser('packed-library browser test');
 
 describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio through a TCP proxy', () => {
   jest.setTimeout(60_000);
@@ -332,7 +306,7 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
     expect(certified.stdout + certified.stderr).not.toMatch(/[0-9a-f]{32}/);
   });
 
-  describeBrowser('in Chromium, bundled from the installed package', () => {
+  describeInBrowser('in Chromium, bundled from the installed package', () => {
     let pageServer: Server | undefined;
     let pageOrigin: string;
     let context: BrowserContext | undefined;
@@ -343,7 +317,7 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
     const consoleErrors: string[] = [];
 
     beforeAll(async () => {
-      if (!HAVE_CHROMIUM) throw new Error(`CI is set and there is no chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH.`);
+      requireChromium();
       const started = Date.now();
       const result = await build({
         entryPoints: [join(project, 'page.mjs')],
