@@ -1,13 +1,13 @@
 import * as t from 'io-ts';
 import { firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
-import { createRexsysClient, internals, type ClientInternals } from '../../lib/client/create-client';
-import type { RexsysClient, RexsysClientOptions } from '../../lib/index';
+import { internals, type ClientInternals } from '../../lib/client/create-client';
+import type { RexsysClient } from '../../lib/index';
 import { sendTo } from '../../lib/operators/send-to';
 import { RexsysError, RexsysSendError, RexsysTimeoutError, RexsysTransportError } from '../../lib/errors';
 import { PEERS, type TestServer } from '../support/servers';
 import { startTcpProxy } from '../support/tcp-proxy';
 import { delay, waitFor } from '../support/wait';
-import { record, untilStatus } from '../support/client-helpers';
+import { record, untilStatus, clientFactory } from '../support/client-helpers';
 
 const inner = (c: RexsysClient): ClientInternals => (c as unknown as { [internals]: ClientInternals })[internals];
 const failure = (p: Promise<unknown>): Promise<RexsysError> =>
@@ -20,21 +20,7 @@ const failure = (p: Promise<unknown>): Promise<RexsysError> =>
 
 describe.each(PEERS)('sending against the %s', (_name, start) => {
   let server: TestServer;
-  const clients: RexsysClient[] = [];
-  const make = (productkey: string, o: Partial<RexsysClientOptions> = {}, url = server.url) => {
-    const c = createRexsysClient({
-      url,
-      project: 'demo',
-      productkey,
-      gracePeriod: 50,
-      backoff: { initialDelay: 50, maxDelay: 400 },
-      socket: { transports: ['websocket'] },
-      sendTimeout: 5000,
-      ...o,
-    });
-    clients.push(c);
-    return c;
-  };
+  const { make, closeAll } = clientFactory(() => server.url, { sendTimeout: 5000 });
   /** A display client that is logged in and records what it receives. */
   const display = async () => {
     const c = make('DISPLAY-KEY');
@@ -48,7 +34,7 @@ describe.each(PEERS)('sending against the %s', (_name, start) => {
     server = await start();
   });
   afterEach(async () => {
-    clients.splice(0).forEach((c) => c.close());
+    closeAll();
     await waitFor(async () => (await server.sessions()).length === 0, { message: 'server still has sockets' });
   });
   afterAll(() => server.close());
@@ -162,7 +148,7 @@ describe.each(PEERS)('sending against the %s', (_name, start) => {
       expect(readies).toHaveLength(2);
       states.sub.unsubscribe();
     } finally {
-      clients.splice(0).forEach((c) => c.close());
+      closeAll();
       await proxy.close();
     }
   });
@@ -192,7 +178,7 @@ describe.each(PEERS)('sending against the %s', (_name, start) => {
       codes.forEach((c, i) => c === 'ok' && expect(race).toContain(i)); // acked means the server got it
       hold.unsubscribe();
     } finally {
-      clients.splice(0).forEach((c) => c.close());
+      closeAll();
       await proxy.close();
     }
   });

@@ -10,9 +10,8 @@
  * stops, with its outbox empty.
  */
 import { firstValueFrom } from 'rxjs';
-import { createRexsysClient } from '../../lib/client/create-client';
-import { RexsysError, type RexsysClient, type RexsysClientOptions, type SendReceipt, type Via } from '../../lib/index';
-import { record, untilStatus } from '../support/client-helpers';
+import { RexsysError, type SendReceipt, type Via } from '../../lib/index';
+import { record, untilStatus, clientFactory } from '../support/client-helpers';
 import { PEERS, type Delivered, type TestServer } from '../support/servers';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { delay, waitFor } from '../support/wait';
@@ -37,26 +36,13 @@ const TEST_TIMEOUT = scale(90_000, 1_800_000);
 
 describe.each(PEERS)('network chaos against the %s', (name, start) => {
   let server: TestServer;
-  const clients: RexsysClient[] = [];
-  const make = (productkey: string, o: Partial<RexsysClientOptions> = {}, url = server.url) => {
-    const c = createRexsysClient({
-      url,
-      project: 'demo',
-      productkey,
-      gracePeriod: 50,
-      backoff: { initialDelay: 50, maxDelay: 400 },
-      socket: { transports: ['websocket'] },
-      ...o,
-    });
-    clients.push(c);
-    return c;
-  };
+  const { make, closeAll } = clientFactory(() => server.url);
 
   beforeAll(async () => {
     server = await start();
   });
   afterEach(async () => {
-    clients.splice(0).forEach((c) => c.close());
+    closeAll();
     await waitFor(async () => (await server.sessions()).length === 0, { message: 'server still has sockets after close()' });
   });
   afterAll(() => server.close());
@@ -249,7 +235,7 @@ describe.each(PEERS)('network chaos against the %s', (name, start) => {
         await waitFor(() => inner(kiosk).holders === 0 && inner(kiosk).socketListeners === 0, { message: 'the kiosk to let go of its socket' });
         expect(inner(kiosk)).toEqual(ZERO_INTERNALS);
       } finally {
-        clients.splice(0).forEach((c) => c.close());
+        closeAll();
         await proxy.close();
       }
     },

@@ -17,7 +17,6 @@ import {
   RexsysTimeoutError,
   RexsysTransportError,
   type RexsysClient,
-  type RexsysClientOptions,
   type SendOptions,
   type SendReceipt,
 } from '../../lib/index';
@@ -25,7 +24,7 @@ import { postRaw } from '../support/emulator-helpers';
 import { startFaultProxy } from '../support/fault-proxy';
 import { PEERS, type TestServer } from '../support/servers';
 import { delay, waitFor } from '../support/wait';
-import { record, untilStatus } from '../support/client-helpers';
+import { record, untilStatus, clientFactory } from '../support/client-helpers';
 import { SEED, dataOf, duplicates, prng, report, scale } from '../support/fault-kit';
 
 const SEND = '/api/ide/io/send';
@@ -42,22 +41,8 @@ type Result = { ok: true; receipt: SendReceipt; ms: number } | { ok: false; erro
 
 describe.each(PEERS)('REST faults against the %s', (name, start) => {
   let server: TestServer;
-  const clients: RexsysClient[] = [];
   const run = `${name}-${SEED}-${Date.now()}`;
-  const make = (productkey: string, o: Partial<RexsysClientOptions> = {}, url = server.url) => {
-    const c = createRexsysClient({
-      url,
-      project: 'demo',
-      productkey,
-      gracePeriod: 50,
-      backoff: { initialDelay: 10, maxDelay: 40 },
-      socket: { transports: ['websocket'] },
-      restRetries: 3,
-      ...o,
-    });
-    clients.push(c);
-    return c;
-  };
+  const { make, closeAll } = clientFactory(() => server.url, { backoff: { initialDelay: 10, maxDelay: 40 }, restRetries: 3 });
   const send = (c: RexsysClient, id: string, options: SendOptions = {}): Promise<Result> => {
     const t0 = Date.now();
     return firstValueFrom(c.send({ receiver: 'display-01', command: 'rest-fault', data: { run, id } }, { via: 'rest', ...options })).then(
@@ -80,7 +65,7 @@ describe.each(PEERS)('REST faults against the %s', (name, start) => {
     await untilStatus(display, 'ready');
   });
   afterEach(async () => {
-    clients.splice(0).forEach((c) => c.close());
+    closeAll();
     // A fault a test left armed (say, a hang its send never reached) must not leak into the next test.
     for (const path of [SEND, CERTIFY]) {
       await server.failNext(path, { status: 418, times: 1 });
@@ -228,7 +213,7 @@ describe.each(PEERS)('REST faults against the %s', (name, start) => {
         expect(await deliveries('too-slow')).toBe(1); // the request reached the server: only the answer was slow
         report(`rest-faults ${name} slow`, { slowMs: slow.ms, tooSlowMs: tooSlow.ms });
       } finally {
-        clients.splice(0).forEach((c) => c.close());
+        closeAll();
         await proxy.close();
       }
     });
@@ -252,7 +237,7 @@ describe.each(PEERS)('REST faults against the %s', (name, start) => {
         expect(n).toBe(1); // the server got it once; the client must not send it again
         if (!r.ok) expect(r.error).toBeInstanceOf(RexsysError);
       } finally {
-        clients.splice(0).forEach((c) => c.close());
+        closeAll();
         await proxy.close();
       }
     });

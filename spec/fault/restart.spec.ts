@@ -8,9 +8,8 @@
  * (none dropped as "not logged in"), each exactly once, in order.
  */
 import { firstValueFrom } from 'rxjs';
-import { createRexsysClient } from '../../lib/client/create-client';
-import { RexsysAuthError, type RexsysClient, type RexsysClientOptions, type SendReceipt } from '../../lib/index';
-import { record, untilStatus } from '../support/client-helpers';
+import { RexsysAuthError, type RexsysClient, type SendReceipt } from '../../lib/index';
+import { record, untilStatus, clientFactory } from '../support/client-helpers';
 import { PEERS, type TestServer } from '../support/servers';
 import { startTcpProxy } from '../support/tcp-proxy';
 import { delay, waitFor } from '../support/wait';
@@ -21,22 +20,7 @@ const QUEUED = scale(30, 200);
 
 describe.each(PEERS)('server restart that loses every token, against the %s', (name, start) => {
   let server: TestServer;
-  const clients: RexsysClient[] = [];
-  const make = (productkey: string, o: Partial<RexsysClientOptions> = {}, url = server.url) => {
-    const c = createRexsysClient({
-      url,
-      project: 'demo',
-      productkey,
-      gracePeriod: 50,
-      backoff: { initialDelay: 50, maxDelay: 400 },
-      socket: { transports: ['websocket'] },
-      sendTimeout: 20_000,
-      outboxSize: QUEUED * 2,
-      ...o,
-    });
-    clients.push(c);
-    return c;
-  };
+  const { make, closeAll } = clientFactory(() => server.url, { sendTimeout: 20_000, outboxSize: QUEUED * 2 });
   /** Every token lost and every client thrown out, as a restart does. */
   const restart = async () => {
     if (server.restart) {
@@ -57,7 +41,7 @@ describe.each(PEERS)('server restart that loses every token, against the %s', (n
     server = await start();
   });
   afterEach(async () => {
-    clients.splice(0).forEach((c) => c.close());
+    closeAll();
     await waitFor(async () => (await server.sessions()).length === 0, { message: 'server still has sockets after close()' });
   });
   afterAll(() => server.close());
@@ -138,7 +122,7 @@ describe.each(PEERS)('server restart that loses every token, against the %s', (n
         expect(displayErrors.values.filter((e) => e.code === 'E_LOGIN_REFUSED').length).toBeLessThanOrEqual(ROUNDS);
         [got, displayErrors, states, errors].forEach((r) => r.sub.unsubscribe());
       } finally {
-        clients.splice(0).forEach((c) => c.close());
+        closeAll();
         await proxy.close();
       }
     },
