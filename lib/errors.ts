@@ -185,6 +185,14 @@ export class RexsysArgumentError extends RexsysError {
   }
 }
 
+/**
+ * `e` itself when it is a RexsysError, else a RexsysTransportError `E_NETWORK` carrying
+ * its message: the streams only ever carry typed errors.
+ */
+export function asRexsysError(e: unknown): RexsysError {
+  return e instanceof RexsysError ? e : new RexsysTransportError('E_NETWORK', `Unexpected failure: ${e instanceof Error ? e.message : String(e)}`);
+}
+
 /** True when `e` is a RexsysError (optionally with the given code). */
 export function isRexsysError(e: unknown, code?: RexsysErrorCode): e is RexsysError {
   return e instanceof RexsysError && (code === undefined || e.code === code);

@@ -55,6 +55,7 @@ export {
   RexsysSendError,
   RexsysTimeoutError,
   RexsysTransportError,
+  asRexsysError,
   isRexsysError,
   type DecodeIssue,
   type RexsysErrorCode,

@@ -2,7 +2,7 @@ import * as E from '../protocol/either.js';
 import { Observable, defer, switchMap, type Subscription } from 'rxjs';
 import type { Socket } from 'socket.io-client';
 import type { RexsysCredentials } from '../auth/certify.js';
-import { RexsysAuthError, RexsysError, RexsysTimeoutError, RexsysTransportError } from '../errors.js';
+import { RexsysAuthError, RexsysError, asRexsysError, RexsysTimeoutError, RexsysTransportError } from '../errors.js';
 import { Hello, classifyLoginReply, type Channel } from '../protocol/codecs.js';
 import { HELLO_EVENT } from '../protocol/hello-parser.js';
 import { decodeWith } from '../protocol/report.js';
@@ -40,9 +40,6 @@ interface Session {
   readonly sid: string;
 }
 
-function toRexsysError(e: unknown): RexsysError {
-  return e instanceof RexsysError ? e : new RexsysTransportError('E_NETWORK', `Unexpected failure: ${e instanceof Error ? e.message : String(e)}`);
-}
 
 /**
  * One client's socket and its lifecycle: certify (when needed), connect, wait for the
@@ -87,7 +84,7 @@ export class Connection {
         // A final refusal is never retried; anything else is, unless the user's shouldRetry says no.
         shouldRetry: (e) => !(e instanceof RexsysAuthError && e.final) && (this.o.backoff.shouldRetry?.(e) ?? true),
         onRetry: (e, retry, delay) => {
-          const error = toRexsysError(e);
+          const error = asRexsysError(e);
           this.o.reportError(error);
           this.o.setState({ status: 'reconnecting', attempt: retry, lastError: error });
           this.o.backoff.onRetry?.(e, retry, delay);
@@ -100,7 +97,7 @@ export class Connection {
         if (this.readySocket) this.o.onReady(this.readySocket.socket, this.readySocket.uid);
       },
       error: (e: unknown) => {
-        const error = toRexsysError(e);
+        const error = asRexsysError(e);
         this.o.reportError(error);
         this.run = undefined;
         if (error instanceof RexsysAuthError) this.refusal = error;

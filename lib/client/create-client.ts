@@ -15,12 +15,7 @@ import {
   throwError,
 } from 'rxjs';
 import type { RexsysCredentials } from '../auth/certify.js';
-import {
-  RexsysArgumentError,
-  RexsysClosedError,
-  RexsysError,
-  RexsysTransportError,
-} from '../errors.js';
+import { RexsysArgumentError, RexsysClosedError, asRexsysError, type RexsysError } from '../errors.js';
 import { TouidMessage, type RexsysMessage } from '../protocol/codecs.js';
 import { decodeWith } from '../protocol/report.js';
 import { decodeMessageData } from '../operators/of-command.js';
@@ -45,8 +40,6 @@ import type {
 const sameState = (a: ConnectionState, b: ConnectionState) =>
   a.status === b.status && a.uid === b.uid && a.sid === b.sid && a.attempt === b.attempt && a.lastError === b.lastError;
 
-const asRexsysError = (e: unknown): RexsysError =>
-  e instanceof RexsysError ? e : new RexsysTransportError('E_NETWORK', e instanceof Error ? e.message : String(e));
 
 /** Internal hooks for tests and benchmarks; not part of the public API. */
 export const internals = Symbol('rexsys-rx internals');

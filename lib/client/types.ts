@@ -74,14 +74,6 @@ export interface RexsysClientOptions<C extends CommandCodecs = CommandCodecs> {
   readonly restRetries?: number;
 }
 
-/** A message to send. */
-export interface OutgoingMessage<K extends string = string, D = unknown> {
-  /** The receiving client id. */
-  readonly receiver: string;
-  readonly command: K;
-  readonly data: D;
-}
-
 /** Per-send options. */
 export interface SendOptions {
   /** Transport. @default the client's `transport` option ('auto') */

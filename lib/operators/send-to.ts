@@ -1,6 +1,6 @@
 import { EMPTY, catchError, concatMap, type OperatorFunction } from 'rxjs';
 import type { CommandCodecs, RexsysClient, SendReceipt, Via } from '../client/types.js';
-import { RexsysError, RexsysTransportError } from '../errors.js';
+import { asRexsysError, type RexsysError } from '../errors.js';
 
 /** Options of {@link sendTo}. */
 export interface SendToOptions {
@@ -37,7 +37,7 @@ export function sendTo<T, C extends CommandCodecs = CommandCodecs>(client: Rexsy
     if (!onError) return send$;
     return send$.pipe(
       catchError((e: unknown) => {
-        onError(e instanceof RexsysError ? e : new RexsysTransportError('E_NETWORK', String(e)), data);
+        onError(asRexsysError(e), data);
         return EMPTY;
       }),
     );
