@@ -107,15 +107,13 @@ export async function runCpu(server: BenchServer, config: BenchConfig): Promise<
       commands: one,
       setup: (s) => subscribeAll([client.messages$.subscribe(s.hit)]),
     },
-    ...streams.map(
-      (k): CpuCase => ({
-        id: `command-${k}`,
-        label: `(c) command$ × ${k.toLocaleString('en-US')} stream${k === 1 ? '' : 's'}`,
-        uid: 'lib-rx',
-        commands: Array.from({ length: k }, (_, i) => commandName(i)),
-        setup: (s) => subscribeAll(Array.from({ length: k }, (_, i) => client.command$(commandName(i)).subscribe(s.hit))),
-      }),
-    ),
+    ...streams.map((k): CpuCase => ({
+      id: `command-${k}`,
+      label: `(c) command$ × ${k.toLocaleString('en-US')} stream${k === 1 ? '' : 's'}`,
+      uid: 'lib-rx',
+      commands: Array.from({ length: k }, (_, i) => commandName(i)),
+      setup: (s) => subscribeAll(Array.from({ length: k }, (_, i) => client.command$(commandName(i)).subscribe(s.hit))),
+    })),
     {
       id: 'codec',
       label: '(d) command$ with an io-ts codec',

@@ -45,7 +45,7 @@ export async function runHeap(server: BenchServer, config: BenchConfig): Promise
     await flood(warmup);
     const at = [0];
     const heapUsed = [await settleHeap()];
-    for (let done = 0; done < messages; ) {
+    for (let done = 0; done < messages;) {
       const n = Math.min(step, messages - done);
       await flood(n);
       done += n;

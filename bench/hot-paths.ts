@@ -53,7 +53,12 @@ function renameHelloStructural(packet: string): string {
   return `${packet.slice(0, j)}"${HELLO_EVENT}"${packet.slice(j + '"connect"'.length)}`;
 }
 
-for (const hello of ['2/io/demo/client,["connect",{"sid":"abc"}]', '2["connect",{"sid":"abc"}]', '2/io/demo/client,12[ "connect",{}]', '2/io/demo/client,["touid",{"command":"connect"}]']) {
+for (const hello of [
+  '2/io/demo/client,["connect",{"sid":"abc"}]',
+  '2["connect",{"sid":"abc"}]',
+  '2/io/demo/client,12[ "connect",{}]',
+  '2/io/demo/client,["touid",{"command":"connect"}]',
+]) {
   if (renameHello(hello) !== renameHelloStructural(hello)) throw new Error(`variants differ on ${hello}`);
 }
 for (const size of [100, 1_000, 10_000, 100_000]) {

@@ -53,7 +53,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (arg === '--json') json = true;
     else if (arg === '--no-docs') docs = false;
     else if (arg === '--no-profile') profile = false;
-    else if (arg === '--dist') continue; // read by bench/lib.ts
+    else if (arg === '--dist')
+      continue; // read by bench/lib.ts
     else if (arg.startsWith('--from=')) from = arg.slice('--from='.length);
     else if (arg.startsWith('--only=')) {
       only = arg
@@ -65,7 +66,9 @@ function parseArgs(argv: readonly string[]): Args {
           throw new UsageError(`unknown section "${s}" (expected ${SECTIONS.join(', ')})`);
         });
     } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(`usage: npm run bench -- [--quick] [--json] [--only=${SECTIONS.join(',')}] [--no-docs] [--no-profile] [--dist] [--from=results.json]\n`);
+      process.stdout.write(
+        `usage: npm run bench -- [--quick] [--json] [--only=${SECTIONS.join(',')}] [--no-docs] [--no-profile] [--dist] [--from=results.json]\n`,
+      );
       process.exit(0);
     } else throw new UsageError(`unknown option ${arg} (try --help)`);
   }

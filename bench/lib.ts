@@ -26,5 +26,7 @@ export const lib: typeof Lib = load();
 
 /** What the report says about the code measured. */
 export const libSource = usesDist
-  ? `dist/cjs (tsc build of ${statSync(DIST).mtime.toISOString().replace(/\.\d+Z$/, 'Z')})`
+  ? `dist/cjs (tsc build of ${statSync(DIST)
+      .mtime.toISOString()
+      .replace(/\.\d+Z$/, 'Z')})`
   : 'lib/ TypeScript sources through tsx (esbuild, keepNames)';

@@ -55,7 +55,8 @@ export function groupOf(functionName: string, url: string): string {
   if (nm !== -1) {
     const rest = file.slice(nm + '/node_modules/'.length).split('/');
     const pkg = rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
-    if (['socket.io-client', 'engine.io-client', 'socket.io-parser', 'engine.io-parser', '@socket.io/component-emitter'].includes(pkg)) return 'socket.io-client stack';
+    if (['socket.io-client', 'engine.io-client', 'socket.io-parser', 'engine.io-parser', '@socket.io/component-emitter'].includes(pkg))
+      return 'socket.io-client stack';
     if (pkg === 'io-ts' || pkg === 'fp-ts') return 'io-ts / fp-ts';
     if (pkg === 'tsx' || pkg === 'esbuild') return 'tsx loader';
     return pkg;
@@ -119,9 +120,7 @@ export function summarise(profile: CpuProfile, messages: number, top = 12, cpuUs
   return {
     messages,
     totalUsPerMessage: per(busy),
-    groups: [...byGroup.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .map(([group, us]) => ({ group, usPerMessage: per(us), share: busy ? us / busy : 0 })),
+    groups: [...byGroup.entries()].sort((a, b) => b[1] - a[1]).map(([group, us]) => ({ group, usPerMessage: per(us), share: busy ? us / busy : 0 })),
     top: [...byFunction.values()]
       .sort((a, b) => b.us - a.us)
       .slice(0, top)
@@ -155,7 +154,8 @@ export function formatSummary(title: string, s: ProfileSummary): string {
   const lines = [`${title}: ${s.totalUsPerMessage.toFixed(2)} µs sampled per message over ${s.messages} messages`];
   for (const g of s.groups) lines.push(`  ${g.group.padEnd(28)} ${g.usPerMessage.toFixed(2).padStart(7)} µs  ${(g.share * 100).toFixed(1).padStart(5)}%`);
   lines.push('  hottest functions (self time):');
-  for (const f of s.top) lines.push(`    ${f.usPerMessage.toFixed(2).padStart(6)} µs ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}  ${f.where}  [${f.group}]`);
+  for (const f of s.top)
+    lines.push(`    ${f.usPerMessage.toFixed(2).padStart(6)} µs ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}  ${f.where}  [${f.group}]`);
   return lines.join('\n');
 }
 

@@ -39,5 +39,14 @@ export type ServerCommand =
 export type ServerRequest = ServerCommand extends infer C ? (C extends { id: number } ? Omit<C, 'id'> : never) : never;
 
 export type ServerReply =
-  | { readonly id: number; readonly ok: true; readonly url?: string; readonly port?: number; readonly gateUrl?: string; readonly project?: string; readonly pid?: number; readonly sockets?: number }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly url?: string;
+      readonly port?: number;
+      readonly gateUrl?: string;
+      readonly project?: string;
+      readonly pid?: number;
+      readonly sockets?: number;
+    }
   | { readonly id: number; readonly ok: false; readonly error: string };

@@ -79,7 +79,9 @@ export async function runReady(server: BenchServer, config: BenchConfig): Promis
     }
   };
 
-  rows.push(row('lib-productkey', 'rexsys-rx, productkey (certify + connect + hello + login)', await repeat(runs, () => libFresh(() => libClient(url, 'ready-lib')))));
+  rows.push(
+    row('lib-productkey', 'rexsys-rx, productkey (certify + connect + hello + login)', await repeat(runs, () => libFresh(() => libClient(url, 'ready-lib')))),
+  );
   log(rows[rows.length - 1]);
 
   const creds = await rawCertify(url, project, 'KEY-ready-lib');

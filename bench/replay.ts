@@ -100,7 +100,13 @@ export async function runReplay(server: BenchServer, config: BenchConfig, option
       },
     },
     { id: 'messages', label: '(b) rexsys-rx messages$', socket: libSocket, commands: one, setup: (s) => subscribeAll([client.messages$.subscribe(s.hit)]) },
-    { id: 'command-1', label: '(c) command$ × 1 stream', socket: libSocket, commands: one, setup: (s) => subscribeAll([client.command$('cmd-0').subscribe(s.hit)]) },
+    {
+      id: 'command-1',
+      label: '(c) command$ × 1 stream',
+      socket: libSocket,
+      commands: one,
+      setup: (s) => subscribeAll([client.command$('cmd-0').subscribe(s.hit)]),
+    },
     {
       id: 'command-1000-one',
       label: '(c) command$ × 1,000 streams, all messages to one',
@@ -138,7 +144,7 @@ export async function runReplay(server: BenchServer, config: BenchConfig, option
     const engine = c.socket.io.engine as unknown as { emit(event: 'data', packet: string): void };
     const list = packets.get(c.id)!;
     const arrived = sink.until(n, 60_000, `replay ${c.id}`);
-    for (let sent = 0; sent < n; ) {
+    for (let sent = 0; sent < n;) {
       const end = Math.min(n, sent + BATCH);
       for (; sent < end; sent++) engine.emit('data', list[sent % list.length]);
       await tick();

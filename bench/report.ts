@@ -103,7 +103,9 @@ export function verdicts(r: Omit<BenchResults, 'verdicts'>): Verdict[] {
           : '') +
         `loopback ratios (burst): messages$ ${pct(get('messages')?.burst.ratio ?? NaN)}${iqr(get('messages')?.burst.ratios)}, command$ ${pct(get('command-1')?.burst.ratio ?? NaN)}${iqr(get('command-1')?.burst.ratios)}` +
         ` (live: ${pct(get('messages')?.live.ratio ?? NaN)}, ${pct(get('command-1')?.live.ratio ?? NaN)})` +
-        (codec ? `. With an io-ts codec (validation the bare client does not do): ${pct(codec.burst.ratio)} over loopback, +${f2(rp('codec')?.addedUs ?? NaN)} µs in the replay` : ''),
+        (codec
+          ? `. With an io-ts codec (validation the bare client does not do): ${pct(codec.burst.ratio)} over loopback, +${f2(rp('codec')?.addedUs ?? NaN)} µs in the replay`
+          : ''),
     });
     const [r1, rOne, rSpread, rMap, rFilters] = ['command-1', 'command-1000-one', 'command-1000', 'raw-map-1000', 'ofcommand-1000'].map(rp);
     if (r1 && rOne) {
@@ -174,12 +176,26 @@ const cpuRows = (cpu: CpuResult) =>
 
 const replayHeaders = ['case (in-process replay)', 'µs/msg', 'ratio', 'added µs'];
 const replayRows = (rp: ReplayResult) =>
-  rp.cases.map((c) => [c.label, f2(c.usPerMessage), c.id === 'raw' ? '1.00' : f2(c.ratio), c.id === 'raw' ? '–' : `${c.addedUs >= 0 ? '+' : ''}${f2(c.addedUs)}`]);
+  rp.cases.map((c) => [
+    c.label,
+    f2(c.usPerMessage),
+    c.id === 'raw' ? '1.00' : f2(c.ratio),
+    c.id === 'raw' ? '–' : `${c.addedUs >= 0 ? '+' : ''}${f2(c.addedUs)}`,
+  ]);
 
 function sendTable(tp: ThroughputResult, t: TableFn): string {
   return t(
     ['send', 'n', 'msg/s', 'CPU µs/msg', 'receipt p50 ms', 'p99', 'delivery p50 ms', 'p99'],
-    tp.rows.map((r) => [r.label, f0(r.messages), f0(r.perSecond), f0(r.cpuUsPerMessage), f2(r.receiptP50), f2(r.receiptP99), f2(r.deliveryP50), f2(r.deliveryP99)]),
+    tp.rows.map((r) => [
+      r.label,
+      f0(r.messages),
+      f0(r.perSecond),
+      f0(r.cpuUsPerMessage),
+      f2(r.receiptP50),
+      f2(r.receiptP99),
+      f2(r.deliveryP50),
+      f2(r.deliveryP99),
+    ]),
   );
 }
 
@@ -254,7 +270,12 @@ export function renderText(r: BenchResults): string {
   }
   if (r.throughput) out.push(`2. Sends between two clients through the emulator (${r.throughput.reps} rounds, medians)`, sendTable(r.throughput, table), '');
   if (r.heap) out.push(`3. heapUsed after forced GC while receiving (warm-up ${r.heap.warmup.toLocaleString('en-US')})`, heapTable(r.heap, table), '');
-  if (r.ready) out.push(`4. Time to ready (${r.ready.runs} runs; reconnect backoff: library ${r.ready.backoff.library}; bare ${r.ready.backoff.raw})`, readyTable(r.ready, table), '');
+  if (r.ready)
+    out.push(
+      `4. Time to ready (${r.ready.runs} runs; reconnect backoff: library ${r.ready.backoff.library}; bare ${r.ready.backoff.raw})`,
+      readyTable(r.ready, table),
+      '',
+    );
   if (r.verdicts.length) out.push('Targets', ...verdictLines(r.verdicts), '');
   return out.join('\n');
 }
@@ -323,7 +344,7 @@ export function renderMarkdown(r: BenchResults, notes: string | undefined): stri
       mdTable(replayHeaders, replayRows(r.replay)),
       '',
       `- Each case runs next to a run of (a), before it in one round and after it in the next; **ratio** and **added** are the medians over rounds of the case over / minus that neighbouring run. From socket.io's packet decoder on (hello parser, socket.io-parser, JSON.parse, the socket's emitter, then the client under test), fed in-process with \`engine.emit('data', packet)\` (what the websocket transport does per frame): ${r.replay.messages.toLocaleString('en-US')} packets of ${r.replay.packetBytes} bytes per run, ${r.replay.reps} rounds, no network, server or scheduling noise. **added** is the paired difference to (a): what the library costs per message.`,
-      "- (a′) is what a bare client pays to route to 1,000 handlers of its own (a Map); (e) shows what a dispatch that is not flat costs: 1,000 `ofCommand` filters on `messages$` see every message (run with a tenth of the messages).",
+      '- (a′) is what a bare client pays to route to 1,000 handlers of its own (a Map); (e) shows what a dispatch that is not flat costs: 1,000 `ofCommand` filters on `messages$` see every message (run with a tenth of the messages).',
       '',
     );
   }
@@ -384,7 +405,11 @@ export function renderMarkdown(r: BenchResults, notes: string | undefined): stri
     );
   }
   if (notes) md.push('## Analysis', '', notes.trim(), '');
-  md.push('## How to run', '', 'See [bench/README.md](../bench/README.md): `npm run bench` (full, about 2 minutes), `npm run bench -- --quick` (about 20 s), `--json` for a JSON document.', '');
+  md.push(
+    '## How to run',
+    '',
+    'See [bench/README.md](../bench/README.md): `npm run bench` (full, about 2 minutes), `npm run bench -- --quick` (about 20 s), `--json` for a JSON document.',
+    '',
+  );
   return md.join('\n');
 }
-

@@ -146,20 +146,76 @@ export async function runThroughput(server: BenchServer, config: BenchConfig): P
 
     const pairs: Array<[Variant, Variant]> = [
       [
-        { id: 'lib-socket-seq', label: "rexsys-rx send via 'socket', sequential", messages: c.socketSequential, window: 1, send: libSend('socket'), arrivals: libArrivals },
-        { id: 'raw-socket-seq', label: "bare emit('request', …, ack), sequential", messages: c.socketSequential, window: 1, send: rawEmit, arrivals: rawArrivals },
+        {
+          id: 'lib-socket-seq',
+          label: "rexsys-rx send via 'socket', sequential",
+          messages: c.socketSequential,
+          window: 1,
+          send: libSend('socket'),
+          arrivals: libArrivals,
+        },
+        {
+          id: 'raw-socket-seq',
+          label: "bare emit('request', …, ack), sequential",
+          messages: c.socketSequential,
+          window: 1,
+          send: rawEmit,
+          arrivals: rawArrivals,
+        },
       ],
       [
-        { id: 'lib-socket-pipe', label: `rexsys-rx send via 'socket', ${c.socketWindow} in flight`, messages: c.socketPipelined, window: c.socketWindow, send: libSend('socket'), arrivals: libArrivals },
-        { id: 'raw-socket-pipe', label: `bare emit('request', …, ack), ${c.socketWindow} in flight`, messages: c.socketPipelined, window: c.socketWindow, send: rawEmit, arrivals: rawArrivals },
+        {
+          id: 'lib-socket-pipe',
+          label: `rexsys-rx send via 'socket', ${c.socketWindow} in flight`,
+          messages: c.socketPipelined,
+          window: c.socketWindow,
+          send: libSend('socket'),
+          arrivals: libArrivals,
+        },
+        {
+          id: 'raw-socket-pipe',
+          label: `bare emit('request', …, ack), ${c.socketWindow} in flight`,
+          messages: c.socketPipelined,
+          window: c.socketWindow,
+          send: rawEmit,
+          arrivals: rawArrivals,
+        },
       ],
       [
-        { id: 'lib-rest-seq', label: "rexsys-rx send via 'rest' (axios), sequential", messages: c.restSequential, window: 1, send: libSend('rest'), arrivals: libArrivals },
-        { id: 'raw-rest-seq', label: 'bare fetch POST /api/ide/io/send, sequential', messages: c.restSequential, window: 1, send: rawRest, arrivals: rawArrivals },
+        {
+          id: 'lib-rest-seq',
+          label: "rexsys-rx send via 'rest' (axios), sequential",
+          messages: c.restSequential,
+          window: 1,
+          send: libSend('rest'),
+          arrivals: libArrivals,
+        },
+        {
+          id: 'raw-rest-seq',
+          label: 'bare fetch POST /api/ide/io/send, sequential',
+          messages: c.restSequential,
+          window: 1,
+          send: rawRest,
+          arrivals: rawArrivals,
+        },
       ],
       [
-        { id: 'lib-rest-pipe', label: `rexsys-rx send via 'rest' (axios), ${c.restWindow} in flight`, messages: c.restPipelined, window: c.restWindow, send: libSend('rest'), arrivals: libArrivals },
-        { id: 'raw-rest-pipe', label: `bare fetch POST, ${c.restWindow} in flight`, messages: c.restPipelined, window: c.restWindow, send: rawRest, arrivals: rawArrivals },
+        {
+          id: 'lib-rest-pipe',
+          label: `rexsys-rx send via 'rest' (axios), ${c.restWindow} in flight`,
+          messages: c.restPipelined,
+          window: c.restWindow,
+          send: libSend('rest'),
+          arrivals: libArrivals,
+        },
+        {
+          id: 'raw-rest-pipe',
+          label: `bare fetch POST, ${c.restWindow} in flight`,
+          messages: c.restPipelined,
+          window: c.restWindow,
+          send: rawRest,
+          arrivals: rawArrivals,
+        },
       ],
     ];
 

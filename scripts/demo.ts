@@ -42,7 +42,12 @@ function explain(state: ConnectionState): string {
 
 /** Resolves with the next state of `status` (rejects after `ms`). */
 function reach(client: RexsysClient, status: ConnectionStatus, ms = 8000): Promise<ConnectionState> {
-  return firstValueFrom(client.state$.pipe(filter((s) => s.status === status), timeout(ms)));
+  return firstValueFrom(
+    client.state$.pipe(
+      filter((s) => s.status === status),
+      timeout(ms),
+    ),
+  );
 }
 
 /** Resolves when `check()` holds (rejects after `ms`). */
@@ -88,9 +93,9 @@ async function demo(): Promise<void> {
     display.state$.subscribe((s) => log('display', `state: ${explain(s)}`));
     // The kiosk takes every message as it comes; the display decodes "show" with its io-ts codec.
     kiosk.messages$.subscribe((m) => log('kiosk', `received "${m.command}" from ${m.sender}: ${JSON.stringify(m.data)}`));
-    display.command$('show').subscribe(({ data, sender }) =>
-      log('display', `received "show" from ${sender}: url ${data.url}, ${data.seconds} s (typed by io-ts)`),
-    );
+    display
+      .command$('show')
+      .subscribe(({ data, sender }) => log('display', `received "show" from ${sender}: url ${data.url}, ${data.seconds} s (typed by io-ts)`));
     display.errors$.subscribe((e) => log('display', `errors$: ${e.name} ${e.code}: ${e.message}`));
     await Promise.all([reach(kiosk, 'ready'), reach(display, 'ready')]);
     log('demo', 'the server greets each socket with an event named "connect"; a plain socket.io-client');
@@ -124,7 +129,10 @@ async function demo(): Promise<void> {
     const droppedBefore = emulator.dropped().length;
     receipt = await firstValueFrom(kiosk.send({ receiver: 'display-01', command: 'show', data: { url: '/lost', seconds: 1 } }, { via: 'socket' }));
     log('kiosk', `sent "show" while the display is offline: acked: ${String(receipt.acked)}`);
-    const dropped = emulator.dropped().slice(droppedBefore).find((m) => m.receiver === 'display-01');
+    const dropped = emulator
+      .dropped()
+      .slice(droppedBefore)
+      .find((m) => m.receiver === 'display-01');
     if (dropped) {
       log('emulator', `...and dropped it (${dropped.reason}): Rexsys stores nothing for offline clients`);
       log('demo', 'so a receipt means "the server took it", not "the receiver got it"');
@@ -139,7 +147,10 @@ async function demo(): Promise<void> {
     receipt = await queued;
     log('display', `the queued "touched" went out after the re-login (acked: ${String(receipt.acked)})`);
     await firstValueFrom(kiosk.send({ receiver: 'display-01', command: 'show', data: { url: '/back-online', seconds: 3 } }, { via: 'socket' }));
-    await until(() => emulator!.delivered().some((m) => m.command === 'show' && (m.data as { url?: unknown }).url === '/back-online'), 'delivery after re-login');
+    await until(
+      () => emulator!.delivered().some((m) => m.command === 'show' && (m.data as { url?: unknown }).url === '/back-online'),
+      'delivery after re-login',
+    );
     await new Promise((r) => setTimeout(r, 50));
     log('demo', 'delivered after the re-login; the app code did nothing to reconnect');
 

@@ -126,12 +126,7 @@ export class RexsysService {
    * Sends one message; cold like the client's `send` (subscribe to send). Only the
    * commands of the map, with their data type. On the server it fails with `E_CLOSED`.
    */
-  send<K extends RexsysCommandName>(
-    receiver: string,
-    command: K,
-    data: t.TypeOf<RexsysCommands[K]>,
-    options?: SendOptions,
-  ): Observable<SendReceipt> {
+  send<K extends RexsysCommandName>(receiver: string, command: K, data: t.TypeOf<RexsysCommands[K]>, options?: SendOptions): Observable<SendReceipt> {
     if (!this.client) {
       return throwError(() => new RexsysClosedError('No Rexsys client on the server (SSR): send from the browser.'));
     }

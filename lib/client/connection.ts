@@ -40,7 +40,6 @@ interface Session {
   readonly sid: string;
 }
 
-
 /**
  * One client's socket and its lifecycle: certify (when needed), connect, wait for the
  * hello, log in, and after any failure do it all again with backoff. `start()` and

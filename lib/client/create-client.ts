@@ -1,19 +1,6 @@
 import * as E from '../protocol/either.js';
 import type * as t from 'io-ts';
-import {
-  BehaviorSubject,
-  Observable,
-  Subject,
-  catchError,
-  concatMap,
-  defer,
-  from,
-  map,
-  of,
-  race,
-  takeUntil,
-  throwError,
-} from 'rxjs';
+import { BehaviorSubject, Observable, Subject, catchError, concatMap, defer, from, map, of, race, takeUntil, throwError } from 'rxjs';
 import type { RexsysCredentials } from '../auth/certify.js';
 import { RexsysArgumentError, RexsysClosedError, asRexsysError, type RexsysError } from '../errors.js';
 import { TouidMessage, type RexsysMessage } from '../protocol/codecs.js';
@@ -26,20 +13,10 @@ import { Lease } from './lease.js';
 import { Outbox } from './outbox.js';
 import { sendOverRest } from './send-rest.js';
 import { sendOverSocket } from './send-socket.js';
-import type {
-  CommandCodecs,
-  ConnectionState,
-  FanOutResult,
-  RexsysClient,
-  RexsysClientOptions,
-  SendOptions,
-  SendReceipt,
-  Via,
-} from './types.js';
+import type { CommandCodecs, ConnectionState, FanOutResult, RexsysClient, RexsysClientOptions, SendOptions, SendReceipt, Via } from './types.js';
 
 const sameState = (a: ConnectionState, b: ConnectionState) =>
   a.status === b.status && a.uid === b.uid && a.sid === b.sid && a.attempt === b.attempt && a.lastError === b.lastError;
-
 
 /** Internal hooks for tests and benchmarks; not part of the public API. */
 export const internals = Symbol('rexsys-rx internals');
@@ -190,7 +167,10 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
   );
   const restSender = { url, project, channel, credentials: credentialSource, http, body: restBody, backoff, restRetries };
 
-  const send = (message: { readonly receiver: string; readonly command: string; readonly data: unknown }, sendOptions: SendOptions = {}): Observable<SendReceipt> =>
+  const send = (
+    message: { readonly receiver: string; readonly command: string; readonly data: unknown },
+    sendOptions: SendOptions = {},
+  ): Observable<SendReceipt> =>
     defer(() => {
       if (closed) return throwError(() => new RexsysClosedError());
       const { receiver, command } = message;

@@ -58,7 +58,14 @@ export function sendOverSocket(s: SocketSender, receiver: string, command: strin
     };
     if (!s.outbox.enqueue(entry)) {
       release();
-      subscriber.error(new RexsysSendError('E_OUTBOX_FULL', `The outbox is full (${s.outbox.capacity} sends waiting); "${command}" to "${receiver}" was not sent.`, receiver, command));
+      subscriber.error(
+        new RexsysSendError(
+          'E_OUTBOX_FULL',
+          `The outbox is full (${s.outbox.capacity} sends waiting); "${command}" to "${receiver}" was not sent.`,
+          receiver,
+          command,
+        ),
+      );
       return;
     }
     if (timeout > 0) {
@@ -69,7 +76,12 @@ export function sendOverSocket(s: SocketSender, receiver: string, command: strin
         subscriber.error(
           neverSent
             ? new RexsysTimeoutError(`"${command}" to "${receiver}" waited ${timeout} ms for a logged-in socket and was never sent.`, timeout)
-            : new RexsysSendError('E_OUTCOME_UNKNOWN', `No ack for "${command}" to "${receiver}" within ${timeout} ms: it may or may not have been delivered.`, receiver, command),
+            : new RexsysSendError(
+                'E_OUTCOME_UNKNOWN',
+                `No ack for "${command}" to "${receiver}" within ${timeout} ms: it may or may not have been delivered.`,
+                receiver,
+                command,
+              ),
         );
       }, timeout);
     }

@@ -122,7 +122,10 @@ export interface RexsysClient<C extends CommandCodecs = CommandCodecs> {
   /** Messages of one command, `data` as received. */
   command$(command: string): Observable<RexsysMessage>;
   /** Sends one message per subscription (cold); emits one receipt and completes. */
-  send<K extends keyof C & string>(message: { readonly receiver: string; readonly command: K; readonly data: t.TypeOf<C[K]> }, options?: SendOptions): Observable<SendReceipt>;
+  send<K extends keyof C & string>(
+    message: { readonly receiver: string; readonly command: K; readonly data: t.TypeOf<C[K]> },
+    options?: SendOptions,
+  ): Observable<SendReceipt>;
   /** Sends a command outside the codec map (a mapped command must match its codec). */
   send<K extends string>(
     message: { readonly receiver: string; readonly command: K & UnmappedCommand<C, K>; readonly data: unknown },

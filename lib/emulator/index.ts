@@ -28,15 +28,7 @@ import type { RexsysEmulator } from './types.js';
 
 export type { EmulatorOptions, HelloOrder } from './options.js';
 export { DEFAULT_PORT, DEFAULT_PROJECTS } from './options.js';
-export type {
-  DeliveredMessage,
-  DroppedMessage,
-  EmulatorChannel,
-  EmulatorFault,
-  EmulatorSession,
-  EmulatorVia,
-  RexsysEmulator,
-} from './types.js';
+export type { DeliveredMessage, DroppedMessage, EmulatorChannel, EmulatorFault, EmulatorSession, EmulatorVia, RexsysEmulator } from './types.js';
 export { CERTIFY_ROUTE, SEND_ROUTE } from './rest.js';
 export { startTcpProxy, type TcpProxy } from './network-proxy.js';
 
@@ -63,9 +55,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Rexs
   const hung = new Set<ServerResponse>();
   let closing: Promise<void> | undefined;
 
-  const httpServer = createServer(
-    createRestHandler({ options: resolved, tokens, sessions, journal, faults, hung, isClosing: () => closing !== undefined }),
-  );
+  const httpServer = createServer(createRestHandler({ options: resolved, tokens, sessions, journal, faults, hung, isClosing: () => closing !== undefined }));
   const io = new Server(httpServer, {
     cors: { origin: true, credentials: true },
     maxHttpBufferSize: resolved.maxHttpBufferSize,

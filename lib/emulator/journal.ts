@@ -13,7 +13,9 @@ export class Journal {
 
   delivered(message: DeliveredMessage, sockets: number): void {
     this.deliveredList.push(message);
-    this.log(`${message.via} ${message.project}/${message.channel} ${message.sender} -> ${message.receiver} "${message.command}" delivered to ${sockets} socket(s)`);
+    this.log(
+      `${message.via} ${message.project}/${message.channel} ${message.sender} -> ${message.receiver} "${message.command}" delivered to ${sockets} socket(s)`,
+    );
   }
 
   dropped(message: DroppedMessage, detail?: string): void {

@@ -6,14 +6,7 @@
 import type { Socket } from 'socket.io';
 
 /** socket.io's reserved event names, which `socket.emit()` refuses. */
-export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
-  'connect',
-  'connect_error',
-  'disconnect',
-  'disconnecting',
-  'newListener',
-  'removeListener',
-]);
+export const RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
 
 const EVENT_PACKET = 2; // socket.io-parser PacketType.EVENT
 

@@ -46,7 +46,8 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
       },
       (err: unknown) => {
         log(`REST ${req.method ?? '?'} ${safePath(req)} failed: ${err instanceof Error ? err.message : String(err)}`);
-        if (!res.headersSent && !res.destroyed) write(req, res, { status: 500, body: problemEnvelope(info, 'error', 'The emulator failed to handle the request.') });
+        if (!res.headersSent && !res.destroyed)
+          write(req, res, { status: 500, body: problemEnvelope(info, 'error', 'The emulator failed to handle the request.') });
         else res.destroy();
       },
     );
@@ -99,7 +100,10 @@ async function handle(ctx: RestContext, req: IncomingMessage, res: ServerRespons
   }
   if (path !== CERTIFY_ROUTE && path !== SEND_ROUTE) {
     req.resume();
-    return { status: 404, body: problemEnvelope(info, 'error', `No such endpoint: ${method} ${path}. The emulator serves POST ${CERTIFY_ROUTE} and POST ${SEND_ROUTE}.`) };
+    return {
+      status: 404,
+      body: problemEnvelope(info, 'error', `No such endpoint: ${method} ${path}. The emulator serves POST ${CERTIFY_ROUTE} and POST ${SEND_ROUTE}.`),
+    };
   }
   if (method !== 'POST') {
     req.resume();

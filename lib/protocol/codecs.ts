@@ -26,14 +26,10 @@ export type ServerInfo = t.TypeOf<typeof ServerInfo>;
  * Failure answers may carry no `result`; decode with `RexsysEnvelope(t.unknown)` first
  * and check `server.status`.
  */
-export const RexsysEnvelope = <C extends t.Mixed>(result: C) =>
-  t.type({ rexsys: t.type({ result, server: ServerInfo }) }, `RexsysEnvelope<${result.name}>`);
+export const RexsysEnvelope = <C extends t.Mixed>(result: C) => t.type({ rexsys: t.type({ result, server: ServerInfo }) }, `RexsysEnvelope<${result.name}>`);
 
 /** Any envelope: `result` unchecked (and possibly absent). */
-export const AnyEnvelope = t.type(
-  { rexsys: t.intersection([t.type({ server: ServerInfo }), t.partial({ result: t.unknown })]) },
-  'AnyEnvelope',
-);
+export const AnyEnvelope = t.type({ rexsys: t.intersection([t.type({ server: ServerInfo }), t.partial({ result: t.unknown })]) }, 'AnyEnvelope');
 export type AnyEnvelope = t.TypeOf<typeof AnyEnvelope>;
 
 /** Body of the certificate request (DESIGN §1.2). */
@@ -68,9 +64,7 @@ export const LoginRequest = t.type({ uid: t.string, sid: t.string, token: t.stri
 export type LoginRequest = t.TypeOf<typeof LoginRequest>;
 
 /** A `login` reply, classified. `reply` is what the server sent. */
-export type LoginOutcome =
-  | { readonly ok: true; readonly reply: unknown }
-  | { readonly ok: false; readonly reason: string; readonly reply: unknown };
+export type LoginOutcome = { readonly ok: true; readonly reply: unknown } | { readonly ok: false; readonly reason: string; readonly reply: unknown };
 
 const FAILURE_WORDS = new Set(['fail', 'failed', 'failure', 'error', 'false', 'denied', 'refused', 'invalid']);
 
@@ -128,14 +122,16 @@ export function normaliseData(data: unknown): unknown {
 }
 
 /** `data` of a message, normalised by {@link normaliseData}. */
-export const MessageData = new t.Type<unknown, unknown, unknown>('MessageData', (u): u is unknown => true, (u) => t.success(normaliseData(u)), (a) => a);
+export const MessageData = new t.Type<unknown, unknown, unknown>(
+  'MessageData',
+  (u): u is unknown => true,
+  (u) => t.success(normaliseData(u)),
+  (a) => a,
+);
 
 /** The structural codec of a `touid` message; {@link TouidMessage} is its fast form. */
 const TouidShape = t.intersection(
-  [
-    t.type({ command: t.string, data: MessageData }),
-    t.partial({ sender: t.string, receiver: t.string, channel: t.string }),
-  ],
+  [t.type({ command: t.string, data: MessageData }), t.partial({ sender: t.string, receiver: t.string, channel: t.string })],
   'TouidMessage',
 );
 
@@ -182,10 +178,7 @@ export const Channel = t.keyof({ client: null, user: null }, 'Channel');
 export type Channel = t.TypeOf<typeof Channel>;
 
 /** What the client emits as `request` to send over the socket. */
-export const RequestMessage = t.type(
-  { channel: t.string, sender: t.string, receiver: t.string, command: t.string, data: t.unknown },
-  'RequestMessage',
-);
+export const RequestMessage = t.type({ channel: t.string, sender: t.string, receiver: t.string, command: t.string, data: t.unknown }, 'RequestMessage');
 export type RequestMessage = t.TypeOf<typeof RequestMessage>;
 
 /** The payload of `POST /api/ide/io/send`, EncodeData-encoded. `data` is a JSON string. */

@@ -34,7 +34,7 @@ function isCombinator(type: t.Decoder<unknown, unknown>): boolean {
 function show(value: unknown): string {
   let text: string;
   try {
-    text = value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
+    text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
   } catch {
     try {
       text = String(value);
@@ -47,9 +47,7 @@ function show(value: unknown): string {
 
 /** One readable line per issue: `at data.items.0.id: expected number, got "x"`. */
 export function formatIssues(issues: readonly DecodeIssue[]): string {
-  return issues
-    .map((i) => `at ${i.path || '(root)'}: expected ${i.expected}, got ${show(i.actual)}${i.message ? ` (${i.message})` : ''}`)
-    .join('; ');
+  return issues.map((i) => `at ${i.path || '(root)'}: expected ${i.expected}, got ${show(i.actual)}${i.message ? ` (${i.message})` : ''}`).join('; ');
 }
 
 /**

@@ -104,7 +104,12 @@ export function postEncoded(url: string, payload: unknown, options: PostOptions 
           }
           if (res.status < 200 || res.status >= 300) {
             subscriber.error(
-              new RexsysTransportError('E_HTTP', `POST ${where} failed with HTTP ${res.status}${describeServerMessage(answer)}`, res.status, withoutTokens(answer)),
+              new RexsysTransportError(
+                'E_HTTP',
+                `POST ${where} failed with HTTP ${res.status}${describeServerMessage(answer)}`,
+                res.status,
+                withoutTokens(answer),
+              ),
             );
             return;
           }

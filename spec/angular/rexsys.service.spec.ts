@@ -29,12 +29,7 @@ describe('Angular RexsysService (zoneless, inject(), DestroyRef)', () => {
 
   /** An environment injector like the app's: platform, config and the service. */
   const injectorFor = (platform: 'browser' | 'server', config: RexsysConfig, extra: Provider[] = []) => {
-    const providers: Provider[] = [
-      { provide: PLATFORM_ID, useValue: platform },
-      { provide: REXSYS_CONFIG, useValue: config },
-      RexsysService,
-      ...extra,
-    ];
+    const providers: Provider[] = [{ provide: PLATFORM_ID, useValue: platform }, { provide: REXSYS_CONFIG, useValue: config }, RexsysService, ...extra];
     const injector = Injector.create({ providers, name: `rexsys-${platform}` }) as Injector & { destroy(): void };
     injectors.push(injector);
     return injector;
@@ -82,7 +77,9 @@ describe('Angular RexsysService (zoneless, inject(), DestroyRef)', () => {
     const firstError = firstValueFrom(service.errors$.pipe(take(1), timeout(5000)));
     emulator.inject('display-01', { command: 'show', data: { nope: true }, sender: 'kiosk-01' });
     expect(await firstError).toMatchObject({ name: 'RexsysDecodeError', code: 'E_DECODE' });
-    await waitFor(() => service.lastMessage()?.data !== undefined && (service.lastMessage()?.data as { nope?: boolean }).nope === true, { message: 'raw message in lastMessage' });
+    await waitFor(() => service.lastMessage()?.data !== undefined && (service.lastMessage()?.data as { nope?: boolean }).nope === true, {
+      message: 'raw message in lastMessage',
+    });
     listening.unsubscribe();
     expect(received).toEqual([]);
 

@@ -107,10 +107,11 @@ describeInBrowser('rexsys-rx in chromium against the emulator (cross-origin)', (
   });
 
   it('certifies, gets ready, receives a command from Node and answers over socket and REST', async () => {
-    const started: StartResult = await page.evaluate(
-      (config) => (globalThis as unknown as { rexsysPage: RexsysPage }).rexsysPage.start(config),
-      { url: emulator.url, project: 'demo', productkey: 'DISPLAY-KEY' },
-    );
+    const started: StartResult = await page.evaluate((config) => (globalThis as unknown as { rexsysPage: RexsysPage }).rexsysPage.start(config), {
+      url: emulator.url,
+      project: 'demo',
+      productkey: 'DISPLAY-KEY',
+    });
     expect(started).toMatchObject({ origin: pageOrigin, certifiedUid: 'display-01', uid: 'display-01' });
     expect(started.tokenLength).toBeGreaterThan(0);
     expect(started.statuses).toEqual(expect.arrayContaining(['connecting', 'authenticating', 'ready']));
@@ -146,7 +147,9 @@ describeInBrowser('rexsys-rx in chromium against the emulator (cross-origin)', (
     );
     const fromPage = emulator.delivered().filter((d) => d.sender === 'display-01' && d.receiver === 'kiosk-01' && d.command === 'ack');
     expect(fromPage.map((d) => d.via)).toEqual(['socket', 'rest', 'rest', 'rest']);
-    expect(emulator.delivered()).toEqual(expect.arrayContaining([expect.objectContaining({ via: 'socket', sender: 'kiosk-01', receiver: 'display-01', command: 'show' })]));
+    expect(emulator.delivered()).toEqual(
+      expect.arrayContaining([expect.objectContaining({ via: 'socket', sender: 'kiosk-01', receiver: 'display-01', command: 'show' })]),
+    );
     expect(emulator.dropped()).toEqual([]);
 
     expect(await page.evaluate(() => (globalThis as unknown as { rexsysPage: RexsysPage }).rexsysPage.errors())).toEqual([]);

@@ -5,14 +5,7 @@
  */
 import * as t from 'io-ts';
 import { ReplaySubject, filter, firstValueFrom, lastValueFrom, take, timeout } from 'rxjs';
-import {
-  certify,
-  createRexsysClient,
-  type BodyFormat,
-  type RexsysClient,
-  type RexsysMessage,
-  type SendReceipt,
-} from '../../lib/index';
+import { certify, createRexsysClient, type BodyFormat, type RexsysClient, type RexsysMessage, type SendReceipt } from '../../lib/index';
 
 export const Show = t.type({ url: t.string, n: t.number }, 'Show');
 export const Ack = t.type({ n: t.number, via: t.string, body: t.string }, 'Ack');
@@ -58,7 +51,12 @@ const api = {
     client.errors$.subscribe((e) => errors.push(describe(e)));
     client.state$.subscribe((s) => statuses.push(s.status));
     client.command$('show').subscribe(shows);
-    const ready = await firstValueFrom(client.state$.pipe(filter((s) => s.status === 'ready'), timeout(10_000)));
+    const ready = await firstValueFrom(
+      client.state$.pipe(
+        filter((s) => s.status === 'ready'),
+        timeout(10_000),
+      ),
+    );
     return { origin: location.origin, certifiedUid: credentials.uid, tokenLength: credentials.token.length, uid: ready.uid, sid: ready.sid, statuses };
   },
 
@@ -81,7 +79,14 @@ const api = {
       results.push({ body: 'socket', error: describe(e) });
     }
     for (const body of ['json', 'form', 'text'] as const) {
-      const rest = createRexsysClient({ url: config.url, project: config.project, productkey: config.productkey, restBody: body, transport: 'rest', restRetries: 0 });
+      const rest = createRexsysClient({
+        url: config.url,
+        project: config.project,
+        productkey: config.productkey,
+        restBody: body,
+        transport: 'rest',
+        restRetries: 0,
+      });
       restClients.push(rest);
       try {
         const receipt = await lastValueFrom(rest.send({ receiver, command: 'ack', data: { n, via: 'rest', body } }, { via: 'rest' }));

@@ -43,7 +43,23 @@ it('the bin sends over the socket, prints the receipt and exits 0 by itself', as
   try {
     const got = firstValueFrom(display.command$('show'));
     await firstValueFrom(display.state$.pipe(filter((s) => s.status === 'ready')));
-    const run = await runBin(['send', '--url', emulator.url, '--project', 'demo', '--productkey', 'KIOSK-KEY', '--to', 'display-01', '--command', 'show', '--data', '{"from":"bin"}', '--via', 'socket']);
+    const run = await runBin([
+      'send',
+      '--url',
+      emulator.url,
+      '--project',
+      'demo',
+      '--productkey',
+      'KIOSK-KEY',
+      '--to',
+      'display-01',
+      '--command',
+      'show',
+      '--data',
+      '{"from":"bin"}',
+      '--via',
+      'socket',
+    ]);
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(run.stdout)).toMatchObject({ via: 'socket', receiver: 'display-01', command: 'show', acked: true });
     expect(await got).toMatchObject({ sender: 'kiosk-01', data: { from: 'bin' } });

@@ -97,7 +97,18 @@ describe('rexsys-rx send', () => {
   it('--via socket logs in, waits for ready, sends; the emulator delivered it', async () => {
     await online('DISPLAY-KEY');
     const before = emulator.delivered().length;
-    const run = await runCli(['send', ...as('KIOSK-KEY'), '--to', 'display-01', '--command', 'show', '--data', '{"url":"/a","제목":"안녕"}', '--via', 'socket']);
+    const run = await runCli([
+      'send',
+      ...as('KIOSK-KEY'),
+      '--to',
+      'display-01',
+      '--command',
+      'show',
+      '--data',
+      '{"url":"/a","제목":"안녕"}',
+      '--via',
+      'socket',
+    ]);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     expect(run.out).toHaveLength(1);
@@ -151,12 +162,44 @@ describe('rexsys-rx send', () => {
   });
 
   it('--via socket to a server that is not there gives up after --retries, exit 1', async () => {
-    const run = await runCli(['send', '--url', 'http://127.0.0.1:9', '--project', 'demo', '--productkey', 'KIOSK-KEY', '--to', 'display-01', '--command', 'show', '--via', 'socket', '--retries', '0']);
+    const run = await runCli([
+      'send',
+      '--url',
+      'http://127.0.0.1:9',
+      '--project',
+      'demo',
+      '--productkey',
+      'KIOSK-KEY',
+      '--to',
+      'display-01',
+      '--command',
+      'show',
+      '--via',
+      'socket',
+      '--retries',
+      '0',
+    ]);
     expectOneLineError(run, 1, /gave up connecting: .*ECONNREFUSED/);
   });
 
   it('--via rest to a server that is not there is exit 1', async () => {
-    const run = await runCli(['send', '--url', 'http://127.0.0.1:9', '--project', 'demo', '--productkey', 'KIOSK-KEY', '--to', 'display-01', '--command', 'show', '--via', 'rest', '--retries', '0']);
+    const run = await runCli([
+      'send',
+      '--url',
+      'http://127.0.0.1:9',
+      '--project',
+      'demo',
+      '--productkey',
+      'KIOSK-KEY',
+      '--to',
+      'display-01',
+      '--command',
+      'show',
+      '--via',
+      'rest',
+      '--retries',
+      '0',
+    ]);
     expectOneLineError(run, 1, /^rexsys-rx: send of "show" to "display-01" failed: .*ECONNREFUSED/);
   });
 

@@ -26,7 +26,12 @@ describe('client edge cases', () => {
 
   describe('against a server that is down', () => {
     it('backs off between attempts (no hot loop) and reports each failure', async () => {
-      const c = createRexsysClient({ url: 'http://127.0.0.1:9', project: 'demo', credentials: { uid: 'u', token: 't' }, backoff: { initialDelay: 100, factor: 2, jitter: 0 } });
+      const c = createRexsysClient({
+        url: 'http://127.0.0.1:9',
+        project: 'demo',
+        credentials: { uid: 'u', token: 't' },
+        backoff: { initialDelay: 100, factor: 2, jitter: 0 },
+      });
       clients.push(c);
       const states = record(c.state$);
       const errors = record(c.errors$);
@@ -74,7 +79,13 @@ describe('client edge cases', () => {
 
     it('times out the login, reports a RexsysTimeoutError and retries with backoff', async () => {
       connections = 0;
-      const c = createRexsysClient({ url, project: 'demo', credentials: { uid: 'kiosk-01', token: 'secret-token' }, loginTimeout: 200, backoff: { initialDelay: 200, jitter: 0 } });
+      const c = createRexsysClient({
+        url,
+        project: 'demo',
+        credentials: { uid: 'kiosk-01', token: 'secret-token' },
+        loginTimeout: 200,
+        backoff: { initialDelay: 200, jitter: 0 },
+      });
       clients.push(c);
       const errors = record(c.errors$);
       const states = record(c.state$);

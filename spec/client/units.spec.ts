@@ -10,7 +10,11 @@ describe('Lease', () => {
 
   it('starts on the first hold and stops a grace period after the last release', () => {
     const log: string[] = [];
-    const lease = new Lease(() => log.push('start'), () => log.push('stop'), 100);
+    const lease = new Lease(
+      () => log.push('start'),
+      () => log.push('stop'),
+      100,
+    );
     const a = lease.acquire();
     const b = lease.acquire();
     expect(log).toEqual(['start']);
@@ -26,7 +30,11 @@ describe('Lease', () => {
 
   it('a hold within the grace period keeps it running', () => {
     const log: string[] = [];
-    const lease = new Lease(() => log.push('start'), () => log.push('stop'), 100);
+    const lease = new Lease(
+      () => log.push('start'),
+      () => log.push('stop'),
+      100,
+    );
     lease.acquire()();
     jest.advanceTimersByTime(50);
     const again = lease.acquire();
@@ -40,10 +48,18 @@ describe('Lease', () => {
 
   it('stops at once with a zero grace period, and dispose clears its timer', () => {
     const log: string[] = [];
-    const zero = new Lease(() => log.push('start'), () => log.push('stop'), 0);
+    const zero = new Lease(
+      () => log.push('start'),
+      () => log.push('stop'),
+      0,
+    );
     zero.acquire()();
     expect(log).toEqual(['start', 'stop']);
-    const lease = new Lease(() => log.push('start2'), () => log.push('stop2'), 100);
+    const lease = new Lease(
+      () => log.push('start2'),
+      () => log.push('stop2'),
+      100,
+    );
     lease.acquire()();
     lease.dispose();
     expect(jest.getTimerCount()).toBe(0);
@@ -51,7 +67,11 @@ describe('Lease', () => {
   });
 
   it('is active while held and during the grace period', () => {
-    const lease = new Lease(() => undefined, () => undefined, 100);
+    const lease = new Lease(
+      () => undefined,
+      () => undefined,
+      100,
+    );
     expect(lease.active).toBe(false);
     const release = lease.acquire();
     expect(lease.active).toBe(true);

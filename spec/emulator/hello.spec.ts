@@ -132,7 +132,10 @@ describe('emulator hello', () => {
       const a = await connectFixed(emulator!.url, '/io/acme/client');
       const b = await connectFixed(emulator!.url, '/io/acme/user');
       expect(a.socket.connected && b.socket.connected).toBe(true);
-      const channels = emulator!.sessions().map((s) => `${s.project}/${s.channel}`).sort();
+      const channels = emulator!
+        .sessions()
+        .map((s) => `${s.project}/${s.channel}`)
+        .sort();
       expect(channels).toEqual(['acme/client', 'acme/user']);
     });
 

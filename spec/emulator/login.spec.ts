@@ -30,7 +30,13 @@ describe('emulator login', () => {
     const { socket, answer, ackArgs } = await attempt((good) => good);
     expect(answer).toEqual({ status: 'success', uid: 'kiosk-01', sid: socket.id });
     expect(ackArgs).toEqual([]);
-    expect(emulator.sessions().find((s) => s.sid === socket.id)).toEqual({ sid: socket.id, project: 'demo', channel: 'client', uid: 'kiosk-01', loggedIn: true });
+    expect(emulator.sessions().find((s) => s.sid === socket.id)).toEqual({
+      sid: socket.id,
+      project: 'demo',
+      channel: 'client',
+      uid: 'kiosk-01',
+      loggedIn: true,
+    });
   });
 
   it('answers a login emitted without an ack callback too', async () => {
@@ -40,9 +46,13 @@ describe('emulator login', () => {
 
   it.each([
     ['an unknown token', (g: { uid: string; sid: string; token: string }) => ({ ...g, token: 'f'.repeat(48) }), 'invalid token'],
-    ['a uid other than the token\'s', (g: { uid: string; sid: string; token: string }) => ({ ...g, uid: 'display-01' }), 'uid does not match the token'],
-    ['a sid other than the socket\'s', (g: { uid: string; sid: string; token: string }) => ({ ...g, sid: 'someone-else' }), 'sid does not match this socket'],
-    ['a malformed payload', (g: { uid: string; sid: string; token: string }) => ({ uid: g.uid, sid: g.sid }), 'malformed login: expected { uid, sid, token } strings'],
+    ["a uid other than the token's", (g: { uid: string; sid: string; token: string }) => ({ ...g, uid: 'display-01' }), 'uid does not match the token'],
+    ["a sid other than the socket's", (g: { uid: string; sid: string; token: string }) => ({ ...g, sid: 'someone-else' }), 'sid does not match this socket'],
+    [
+      'a malformed payload',
+      (g: { uid: string; sid: string; token: string }) => ({ uid: g.uid, sid: g.sid }),
+      'malformed login: expected { uid, sid, token } strings',
+    ],
   ])("refuses %s with { status: 'fail', message } (no token in it) and still acks", async (_what, tweak, message) => {
     const { socket, token, answer, ackArgs } = await attempt(tweak);
     expect(answer).toEqual({ status: 'fail', message });

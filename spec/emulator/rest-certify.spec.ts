@@ -163,9 +163,15 @@ describe('emulator REST: certificate', () => {
     it('answers * without an Origin, and puts the CORS header on POST answers', async () => {
       const bare = await fetch(emulator.url + CERTIFY_ROUTE, { method: 'OPTIONS' });
       expect(bare.headers.get('access-control-allow-origin')).toBe('*');
-      const res = await postRaw(emulator.url, CERTIFY_ROUTE, JSON.stringify({ EncodeData: encodeData({ project: 'demo', productkey: 'KIOSK-KEY' }) }), 'application/json', {
-        Origin: 'http://kiosk.example',
-      });
+      const res = await postRaw(
+        emulator.url,
+        CERTIFY_ROUTE,
+        JSON.stringify({ EncodeData: encodeData({ project: 'demo', productkey: 'KIOSK-KEY' }) }),
+        'application/json',
+        {
+          Origin: 'http://kiosk.example',
+        },
+      );
       expect(res.headers['access-control-allow-origin']).toBe('http://kiosk.example');
     });
   });

@@ -5,7 +5,18 @@
 import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
 import { SEND_ROUTE, startEmulator, type RexsysEmulator } from '../../lib/emulator/index';
-import { closeAllSockets, connectFixed, emitWithAckArgs, loginAs, never, once, postEncodedRaw, postRaw, rexsys, type LoggedIn } from '../support/emulator-helpers';
+import {
+  closeAllSockets,
+  connectFixed,
+  emitWithAckArgs,
+  loginAs,
+  never,
+  once,
+  postEncodedRaw,
+  postRaw,
+  rexsys,
+  type LoggedIn,
+} from '../support/emulator-helpers';
 
 const KOREAN = '안녕하세요, 키오스크! 🎉👍🏽 — “quotes” & %41 + ok';
 
@@ -40,7 +51,9 @@ describe('emulator routing', () => {
       await request(display.socket, 'kiosk-01', 'shown', { ok: true, echo: KOREAN }, 'display-01');
       expect((await atKiosk)[0]).toEqual({ command: 'shown', data: { ok: true, echo: KOREAN }, sender: 'display-01', receiver: 'kiosk-01', channel: 'client' });
 
-      expect(emulator.delivered().map(({ via, project, channel, sender, receiver, command }) => ({ via, project, channel, sender, receiver, command }))).toEqual([
+      expect(
+        emulator.delivered().map(({ via, project, channel, sender, receiver, command }) => ({ via, project, channel, sender, receiver, command })),
+      ).toEqual([
         { via: 'socket', project: 'demo', channel: 'client', sender: 'kiosk-01', receiver: 'display-01', command: 'show' },
         { via: 'socket', project: 'demo', channel: 'client', sender: 'display-01', receiver: 'kiosk-01', command: 'shown' },
       ]);
@@ -58,7 +71,12 @@ describe('emulator routing', () => {
 
           const posted = JSON.stringify({ text, data });
           const viaRest = once(display.socket, 'touid');
-          const res = await postEncodedRaw(emulator.url, SEND_ROUTE, { token: kiosk.token, project: 'demo', channel: 'client', sender: 'kiosk-01', receiver: 'display-01', command: 'p', data: posted }, 'form');
+          const res = await postEncodedRaw(
+            emulator.url,
+            SEND_ROUTE,
+            { token: kiosk.token, project: 'demo', channel: 'client', sender: 'kiosk-01', receiver: 'display-01', command: 'p', data: posted },
+            'form',
+          );
           expect(rexsys(res).result).toMatchObject({ delivered: 1 });
           expect(((await viaRest) as [{ data: unknown }])[0].data).toBe(posted);
         }),
@@ -131,7 +149,9 @@ describe('emulator routing', () => {
       const [message] = await atDisplay;
       expect(message).toEqual({ command: 'show', data: JSON.stringify({ text: KOREAN }), sender: 'kiosk-01', receiver: 'display-01', channel: 'client' });
       expect(JSON.parse((message as { data: string }).data)).toEqual({ text: KOREAN });
-      expect(emulator.delivered()).toEqual([expect.objectContaining({ via: 'rest', sender: 'kiosk-01', receiver: 'display-01', data: JSON.stringify({ text: KOREAN }) })]);
+      expect(emulator.delivered()).toEqual([
+        expect.objectContaining({ via: 'rest', sender: 'kiosk-01', receiver: 'display-01', data: JSON.stringify({ text: KOREAN }) }),
+      ]);
     });
 
     it('logs sends and stamping, never the token', async () => {

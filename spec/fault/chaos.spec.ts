@@ -15,7 +15,20 @@ import { record, untilStatus, clientFactory } from '../support/client-helpers';
 import { PEERS, type Delivered, type TestServer } from '../support/servers';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { delay, waitFor } from '../support/wait';
-import { SEED, countBy, mb, settledHeap, dataOf as dataOfDelivered, duplicates, firstDisorder, inner, prng, report, scale, ZERO_INTERNALS } from '../support/fault-kit';
+import {
+  SEED,
+  countBy,
+  mb,
+  settledHeap,
+  dataOf as dataOfDelivered,
+  duplicates,
+  firstDisorder,
+  inner,
+  prng,
+  report,
+  scale,
+  ZERO_INTERNALS,
+} from '../support/fault-kit';
 
 type Outcome =
   | { readonly n: number; readonly asked: Via; readonly ok: true; readonly receipt: SendReceipt }
@@ -65,7 +78,9 @@ describe.each(PEERS)('network chaos against the %s', (name, start) => {
         const errors = record(kiosk.errors$);
         const timeline: Array<{ at: number; what: string }> = [];
         const tl = [
-          kiosk.state$.subscribe((s) => timeline.push({ at: Date.now(), what: `${s.status}${s.lastError ? ` (${s.lastError.code}: ${s.lastError.message})` : ''}` })),
+          kiosk.state$.subscribe((s) =>
+            timeline.push({ at: Date.now(), what: `${s.status}${s.lastError ? ` (${s.lastError.code}: ${s.lastError.message})` : ''}` }),
+          ),
           kiosk.errors$.subscribe((e) => timeline.push({ at: Date.now(), what: `error ${e.code}: ${e.message}` })),
         ];
         await untilStatus(kiosk, 'ready');
@@ -193,18 +208,39 @@ describe.each(PEERS)('network chaos against the %s', (name, start) => {
           'failed without a typed network/outcome error',
           failed.filter((o) => !(o.error instanceof RexsysError) || !ALLOWED_CODES.has(o.error.code)).map((o) => describeN(o.n)),
         );
-        breach('errors$ emitted something untyped', errors.values.filter((e) => !(e instanceof RexsysError)));
+        breach(
+          'errors$ emitted something untyped',
+          errors.values.filter((e) => !(e instanceof RexsysError)),
+        );
         // Nothing twice, anywhere.
-        breach('delivered twice by the server', duplicates(atServer, (d) => dataOf(d).n as number).map((n) => describeN(n as number)));
-        breach('received twice by the display', duplicates(atDisplay, (m) => (m.data as ChaosData).n));
-        breach('delivered with a wrong sender/receiver', atServer.filter((d) => d.sender !== 'kiosk-01' || d.receiver !== 'display-01'));
+        breach(
+          'delivered twice by the server',
+          duplicates(atServer, (d) => dataOf(d).n as number).map((n) => describeN(n as number)),
+        );
+        breach(
+          'received twice by the display',
+          duplicates(atDisplay, (m) => (m.data as ChaosData).n),
+        );
+        breach(
+          'delivered with a wrong sender/receiver',
+          atServer.filter((d) => d.sender !== 'kiosk-01' || d.receiver !== 'display-01'),
+        );
         // The display got exactly what the server delivered.
         const serverSet = new Set(atServer.map((d) => dataOf(d).n as number));
         const displaySet = new Set(atDisplay.map((m) => (m.data as ChaosData).n));
-        breach('delivered but never received', [...serverSet].filter((n) => !displaySet.has(n)));
-        breach('received but never delivered', [...displaySet].filter((n) => !serverSet.has(n)));
+        breach(
+          'delivered but never received',
+          [...serverSet].filter((n) => !displaySet.has(n)),
+        );
+        breach(
+          'received but never delivered',
+          [...displaySet].filter((n) => !serverSet.has(n)),
+        );
         // A receipt means delivered, by the transport the receipt names.
-        breach('receipt without delivery (by that transport)', ok.filter((o) => serverVia.get(o.n) !== o.receipt.via).map((o) => describeN(o.n)));
+        breach(
+          'receipt without delivery (by that transport)',
+          ok.filter((o) => serverVia.get(o.n) !== o.receipt.via).map((o) => describeN(o.n)),
+        );
         // A socket send that timed out waiting for `ready` was never handed to the server.
         breach(
           "socket send timed out as 'never sent' but was delivered",

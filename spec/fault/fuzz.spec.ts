@@ -57,7 +57,9 @@ describe('fuzz: EncodeData', () => {
     fc.string({ unit: fc.constantFrom(...base64Chars.split(''), ' ', '%', '-', '_') }),
     // base64 of arbitrary bytes, and of %-laden latin-1 text
     fc.uint8Array({ maxLength: 96 }).map((b) => Buffer.from(b).toString('base64')),
-    fc.string({ unit: fc.constantFrom('%', '2', '5', 'E', 'F', 'C', '0', 'd', '8', '{', '}', '"', ':', 'a', '[', ']') }).map((s) => Buffer.from(s, 'latin1').toString('base64')),
+    fc
+      .string({ unit: fc.constantFrom('%', '2', '5', 'E', 'F', 'C', '0', 'd', '8', '{', '}', '"', ':', 'a', '[', ']') })
+      .map((s) => Buffer.from(s, 'latin1').toString('base64')),
     // valid EncodeData, then damaged
     fc.tuple(fc.jsonValue(), fc.nat(), fc.string({ maxLength: 3 })).map(([v, at, junk]) => {
       const s = encodeData(v);
@@ -101,10 +103,13 @@ describe('fuzz: EncodeData', () => {
 
   it('decodeDataEither is a Left (never a throw) for values that are not strings', () => {
     fc.assert(
-      fc.property(anyValue.filter((v) => typeof v !== 'string'), (v) => {
-        const r = decodeDataEither(v as string);
-        expect(E.isLeft(r) && r.left instanceof RexsysEncodingError).toBe(true);
-      }),
+      fc.property(
+        anyValue.filter((v) => typeof v !== 'string'),
+        (v) => {
+          const r = decodeDataEither(v as string);
+          expect(E.isLeft(r) && r.left instanceof RexsysEncodingError).toBe(true);
+        },
+      ),
       params(2),
     );
   });
@@ -119,7 +124,10 @@ describe('fuzz: EncodeData', () => {
   });
 
   /** Any code point, plus lone surrogates (fast-check's 'binary' unit makes none). */
-  const withLoneSurrogates = fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff', '\ud83d'));
+  const withLoneSurrogates = fc.oneof(
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+    fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff', '\ud83d'),
+  );
 
   it('encodeData of any JSON value (lone surrogates included) returns EncodeData or throws a RexsysEncodingError', () => {
     // A string cut in the middle of an emoji holds a lone surrogate; JSON.stringify escapes it, encodeURIComponent does not.
@@ -151,7 +159,20 @@ describe('fuzz: protocol codecs', () => {
 
   it('lists every codec of lib/protocol/codecs.ts', () => {
     expect(all.map(([k]) => k)).toEqual(
-      expect.arrayContaining(['ServerInfo', 'AnyEnvelope', 'CertifyRequest', 'CertificateResult', 'Hello', 'LoginRequest', 'LoginReply', 'MessageData', 'TouidMessage', 'Channel', 'RequestMessage', 'RestSendPayload']),
+      expect.arrayContaining([
+        'ServerInfo',
+        'AnyEnvelope',
+        'CertifyRequest',
+        'CertificateResult',
+        'Hello',
+        'LoginRequest',
+        'LoginReply',
+        'MessageData',
+        'TouidMessage',
+        'Channel',
+        'RequestMessage',
+        'RestSendPayload',
+      ]),
     );
   });
 
@@ -175,7 +196,11 @@ describe('fuzz: protocol codecs', () => {
   const touidLike = fc.record(
     {
       command: fc.oneof(fc.string(), anyValue),
-      data: fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v)), fc.string(), anyValue),
+      data: fc.oneof(
+        fc.jsonValue().map((v) => JSON.stringify(v)),
+        fc.string(),
+        anyValue,
+      ),
       sender: fc.oneof(fc.string(), anyValue),
       receiver: fc.oneof(fc.string(), fc.constant(undefined)),
       channel: fc.oneof(fc.constantFrom('client', 'user'), anyValue),
@@ -225,14 +250,17 @@ describe('fuzz: classifyLoginReply', () => {
   it('is total: any reply gives { ok, reply } (and a reason string when refused)', () => {
     const tally = { ok: 0, refused: 0 };
     fc.assert(
-      fc.property(fc.oneof(anyValue, fc.record({ status: fc.oneof(failWord, anyValue), result: anyValue, error: anyValue, message: anyValue }, { requiredKeys: [] })), (reply) => {
-        const outcome = classifyLoginReply(reply);
-        expect(typeof outcome.ok).toBe('boolean');
-        expect(outcome.reply).toBe(reply);
-        if (!outcome.ok) expect(typeof outcome.reason).toBe('string');
-        if (outcome.ok) tally.ok++;
-        else tally.refused++;
-      }),
+      fc.property(
+        fc.oneof(anyValue, fc.record({ status: fc.oneof(failWord, anyValue), result: anyValue, error: anyValue, message: anyValue }, { requiredKeys: [] })),
+        (reply) => {
+          const outcome = classifyLoginReply(reply);
+          expect(typeof outcome.ok).toBe('boolean');
+          expect(outcome.reply).toBe(reply);
+          if (!outcome.ok) expect(typeof outcome.reason).toBe('string');
+          if (outcome.ok) tally.ok++;
+          else tally.refused++;
+        },
+      ),
       params(20),
     );
     report('fuzz classifyLoginReply', { seed: SEED + 20, runs: RUNS, ...tally });
@@ -249,13 +277,18 @@ describe('fuzz: classifyLoginReply', () => {
     );
     fc.assert(
       // `error: 0` / `'0'` is how some servers say "no error" (lib/protocol/codecs.ts).
-      fc.property(fc.string({ minLength: 1 }).filter((e) => e !== '0'), fc.string(), fc.string(), (error, uid, sid) => {
-        expect(classifyLoginReply({ error }).ok).toBe(false);
-        expect(classifyLoginReply({ error: '0', uid, sid }).ok).toBe(true);
-        expect(classifyLoginReply({ error: 0, status: 'success', uid }).ok).toBe(true);
-        expect(classifyLoginReply({ status: 'success', uid, sid }).ok).toBe(true);
-        expect(classifyLoginReply({ uid, sid }).ok).toBe(true);
-      }),
+      fc.property(
+        fc.string({ minLength: 1 }).filter((e) => e !== '0'),
+        fc.string(),
+        fc.string(),
+        (error, uid, sid) => {
+          expect(classifyLoginReply({ error }).ok).toBe(false);
+          expect(classifyLoginReply({ error: '0', uid, sid }).ok).toBe(true);
+          expect(classifyLoginReply({ error: 0, status: 'success', uid }).ok).toBe(true);
+          expect(classifyLoginReply({ status: 'success', uid, sid }).ok).toBe(true);
+          expect(classifyLoginReply({ uid, sid }).ok).toBe(true);
+        },
+      ),
       params(22),
     );
     expect(classifyLoginReply(undefined).ok).toBe(true); // no payload: success (DESIGN §1.3)
@@ -309,7 +342,7 @@ describe('fuzz: the hello decoder against the stock socket.io-parser Decoder', (
       let expected: Step = s;
       if ('packets' in l && l.packets.some(isHello)) {
         renamed++;
-        expected = { packets: l.packets.map((p) => (isHello(p) ? { ...(p as object), data: [HELLO_EVENT, ...((p as { data: unknown[] }).data.slice(1))] } : p)) };
+        expected = { packets: l.packets.map((p) => (isHello(p) ? { ...(p as object), data: [HELLO_EVENT, ...(p as { data: unknown[] }).data.slice(1)] } : p)) };
       }
       expect({ piece: typeof piece === 'string' ? piece : `<${(piece as Buffer).length} bytes>`, index: i, step: h }).toEqual({
         piece: typeof piece === 'string' ? piece : `<${(piece as Buffer).length} bytes>`,
@@ -324,7 +357,22 @@ describe('fuzz: the hello decoder against the stock socket.io-parser Decoder', (
   };
 
   const eventName = fc.oneof(
-    fc.constantFrom('connect', 'connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener', 'touid', 'login', HELLO_EVENT, 'Connect', 'connect ', 'connected', ''),
+    fc.constantFrom(
+      'connect',
+      'connect',
+      'connect_error',
+      'disconnect',
+      'disconnecting',
+      'newListener',
+      'removeListener',
+      'touid',
+      'login',
+      HELLO_EVENT,
+      'Connect',
+      'connect ',
+      'connected',
+      '',
+    ),
     fc.string({ maxLength: 8 }),
     fc.integer({ min: -5, max: 50 }),
   );
@@ -335,16 +383,30 @@ describe('fuzz: the hello decoder against the stock socket.io-parser Decoder', (
       {
         weight: 4,
         arbitrary: fc.record({
-        type: fc.constant(PacketType.EVENT),
-        nsp: fc.constantFrom('/', '/io/demo/client', '/io/demo/user'),
-        id: fc.option(fc.nat({ max: 99999 }), { nil: undefined }),
-        data: fc.tuple(fc.oneof({ weight: 1, arbitrary: fc.constant('connect') }, { weight: 2, arbitrary: eventName }), args, fc.option(fc.uint8Array({ maxLength: 4 }), { nil: undefined })).map(([n, a, bin]) => (bin ? [n, ...a, bin] : [n, ...a])),
+          type: fc.constant(PacketType.EVENT),
+          nsp: fc.constantFrom('/', '/io/demo/client', '/io/demo/user'),
+          id: fc.option(fc.nat({ max: 99999 }), { nil: undefined }),
+          data: fc
+            .tuple(
+              fc.oneof({ weight: 1, arbitrary: fc.constant('connect') }, { weight: 2, arbitrary: eventName }),
+              args,
+              fc.option(fc.uint8Array({ maxLength: 4 }), { nil: undefined }),
+            )
+            .map(([n, a, bin]) => (bin ? [n, ...a, bin] : [n, ...a])),
         }),
       },
       fc.record({ type: fc.constant(PacketType.ACK), nsp: fc.constantFrom('/', '/io/demo/client'), id: fc.nat({ max: 999 }), data: args }),
-      fc.record({ type: fc.constant(PacketType.CONNECT), nsp: fc.constantFrom('/', '/io/demo/client'), data: fc.option(fc.record({ sid: fc.string() }), { nil: undefined }) }),
+      fc.record({
+        type: fc.constant(PacketType.CONNECT),
+        nsp: fc.constantFrom('/', '/io/demo/client'),
+        data: fc.option(fc.record({ sid: fc.string() }), { nil: undefined }),
+      }),
       fc.record({ type: fc.constant(PacketType.DISCONNECT), nsp: fc.constantFrom('/', '/io/demo/client') }),
-      fc.record({ type: fc.constant(PacketType.CONNECT_ERROR), nsp: fc.constantFrom('/', '/io/demo/client'), data: fc.oneof(fc.string(), fc.record({ message: fc.string() })) }),
+      fc.record({
+        type: fc.constant(PacketType.CONNECT_ERROR),
+        nsp: fc.constantFrom('/', '/io/demo/client'),
+        data: fc.oneof(fc.string(), fc.record({ message: fc.string() })),
+      }),
     );
     let renamed = 0;
     const encoder = new Encoder();
@@ -379,9 +441,15 @@ describe('fuzz: the hello decoder against the stock socket.io-parser Decoder', (
     const text = fc.tuple(typeChar, attachments, nsp, id, payload).map(([ty, at, ns, i, p]) => `${ty}${ty === '5' || ty === '6' ? at : ''}${ns}${i}${p}`);
     let renamed = 0;
     fc.assert(
-      fc.property(fc.array(fc.oneof({ weight: 6, arbitrary: text }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 3 }).map((b) => Buffer.from(b)) }), { minLength: 1, maxLength: 6 }), (pieces) => {
-        renamed += expectSameAsStockButHello(pieces);
-      }),
+      fc.property(
+        fc.array(fc.oneof({ weight: 6, arbitrary: text }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 3 }).map((b) => Buffer.from(b)) }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        (pieces) => {
+          renamed += expectSameAsStockButHello(pieces);
+        },
+      ),
       params(31, scale(1000, 50_000)),
     );
     report('fuzz hello decoder (packet-like strings)', { seed: SEED + 31, runs: scale(1000, 50_000), renamed });
@@ -397,14 +465,22 @@ describe('fuzz: the hello decoder against the stock socket.io-parser Decoder', (
 
   it('renameHello changes nothing but one `"connect"` of a text EVENT, and is idempotent', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.tuple(fc.constantFrom('2', '21', '2/io/a,', '2/io/a,7', '3', '5'), fc.string({ maxLength: 4 }), eventName).map(([a, b, n]) => `${a}${b}${JSON.stringify([n])}`)), (s) => {
-        const r = renameHello(s);
-        expect(renameHello(r)).toBe(r);
-        if (r !== s) {
-          expect(s.startsWith('2')).toBe(true);
-          expect(r.replace(`"${HELLO_EVENT}"`, '"connect"')).toBe(s);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc
+            .tuple(fc.constantFrom('2', '21', '2/io/a,', '2/io/a,7', '3', '5'), fc.string({ maxLength: 4 }), eventName)
+            .map(([a, b, n]) => `${a}${b}${JSON.stringify([n])}`),
+        ),
+        (s) => {
+          const r = renameHello(s);
+          expect(renameHello(r)).toBe(r);
+          if (r !== s) {
+            expect(s.startsWith('2')).toBe(true);
+            expect(r.replace(`"${HELLO_EVENT}"`, '"connect"')).toBe(s);
+          }
+        },
+      ),
       params(32),
     );
   });
@@ -453,7 +529,10 @@ describe.each(PEERS)('fuzz: REST endpoints of the %s', (name, start) => {
   });
   afterAll(() => server.close());
 
-  const headerSafe = fc.string({ unit: fc.constantFrom(...' !#$%&\'*+-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ^_`abcdefghijklmnopqrstuvwxyz|~"'.split('')), maxLength: 40 });
+  const headerSafe = fc.string({
+    unit: fc.constantFrom(...' !#$%&\'*+-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ^_`abcdefghijklmnopqrstuvwxyz|~"'.split('')),
+    maxLength: 40,
+  });
   const contentType = fc.oneof(
     fc.constantFrom(
       'application/json',
@@ -479,7 +558,11 @@ describe.each(PEERS)('fuzz: REST endpoints of the %s', (name, start) => {
     const shaped =
       path === CERTIFY_PATH
         ? fc.record(
-            { project: fieldValue(fc.constantFrom('demo', 'nope')), productkey: fieldValue(fc.constantFrom('KIOSK-KEY', 'DISPLAY-KEY', 'NOPE')), projectkey: fieldValue(fc.constant('KIOSK-KEY')) },
+            {
+              project: fieldValue(fc.constantFrom('demo', 'nope')),
+              productkey: fieldValue(fc.constantFrom('KIOSK-KEY', 'DISPLAY-KEY', 'NOPE')),
+              projectkey: fieldValue(fc.constant('KIOSK-KEY')),
+            },
             { requiredKeys: [] },
           )
         : fc.record(
@@ -490,14 +573,20 @@ describe.each(PEERS)('fuzz: REST endpoints of the %s', (name, start) => {
               sender: fieldValue(fc.constantFrom('kiosk-01')),
               receiver: fieldValue(fc.constantFrom('display-01', 'nobody')),
               command: fieldValue(fc.constantFrom('show')),
-              data: fc.oneof(jsonish.map((v) => JSON.stringify(v)), jsonish),
+              data: fc.oneof(
+                jsonish.map((v) => JSON.stringify(v)),
+                jsonish,
+              ),
             },
             { requiredKeys: [] },
           );
     // Well-formed payloads (a valid token half the time), so the 200 path is fuzzed too.
     const wellFormed =
       path === CERTIFY_PATH
-        ? fc.record({ project: fc.constantFrom('demo', 'nope', ''), productkey: fc.oneof(fc.constantFrom('KIOSK-KEY', 'DISPLAY-KEY'), fc.string({ maxLength: 8 })) })
+        ? fc.record({
+            project: fc.constantFrom('demo', 'nope', ''),
+            productkey: fc.oneof(fc.constantFrom('KIOSK-KEY', 'DISPLAY-KEY'), fc.string({ maxLength: 8 })),
+          })
         : fc.record({
             token: fc.constantFrom(token, 'not-a-token'),
             project: fc.constantFrom('demo', 'demo', 'other'),
@@ -507,57 +596,89 @@ describe.each(PEERS)('fuzz: REST endpoints of the %s', (name, start) => {
             command: fc.string({ maxLength: 8, unit: 'grapheme' }),
             data: jsonish.map((v) => JSON.stringify(v)),
           });
-    const encoded = fc.oneof(shaped.map((p) => encodeData(p)), wellFormed.map((p) => encodeData(p)), jsonish.map((v) => encodeData(v)), fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('base64')));
-    const json = (kind: string, a: fc.Arbitrary<unknown>) => fc.tuple(a, contentType).map(([v, ct]): Case => ({ kind, body: Buffer.from(JSON.stringify(v) ?? ''), contentType: ct, valid: false }));
+    const encoded = fc.oneof(
+      shaped.map((p) => encodeData(p)),
+      wellFormed.map((p) => encodeData(p)),
+      jsonish.map((v) => encodeData(v)),
+      fc.string({ maxLength: 40 }),
+      fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('base64')),
+    );
+    const json = (kind: string, a: fc.Arbitrary<unknown>) =>
+      fc.tuple(a, contentType).map(([v, ct]): Case => ({ kind, body: Buffer.from(JSON.stringify(v) ?? ''), contentType: ct, valid: false }));
     return fc.oneof(
       fc.tuple(fc.uint8Array({ maxLength: 300 }), contentType).map(([b, ct]): Case => ({ kind: 'bytes', body: Buffer.from(b), contentType: ct, valid: false })),
       json('json', jsonish),
-      json('json EncodeData', encoded.map((e) => ({ EncodeData: e }))),
-      json('json EncodeData any', jsonish.map((e) => ({ EncodeData: e }))),
-      fc.tuple(encoded, contentType).map(([e, ct]): Case => ({ kind: 'form EncodeData', body: Buffer.from(`EncodeData=${encodeURIComponent(e)}`), contentType: ct, valid: false })),
+      json(
+        'json EncodeData',
+        encoded.map((e) => ({ EncodeData: e })),
+      ),
+      json(
+        'json EncodeData any',
+        jsonish.map((e) => ({ EncodeData: e })),
+      ),
+      fc
+        .tuple(encoded, contentType)
+        .map(([e, ct]): Case => ({ kind: 'form EncodeData', body: Buffer.from(`EncodeData=${encodeURIComponent(e)}`), contentType: ct, valid: false })),
       fc.tuple(encoded, contentType).map(([e, ct]): Case => ({ kind: 'form raw', body: Buffer.from(`a=1&EncodeData=${e}&b`), contentType: ct, valid: false })),
-      fc.tuple(fc.string({ unit: 'binary', maxLength: 60 }), contentType).map(([s, ct]): Case => ({ kind: 'text', body: Buffer.from(s), contentType: ct, valid: false })),
+      fc
+        .tuple(fc.string({ unit: 'binary', maxLength: 60 }), contentType)
+        .map(([s, ct]): Case => ({ kind: 'text', body: Buffer.from(s), contentType: ct, valid: false })),
     );
   };
 
-  it.each([CERTIFY_PATH, SEND_PATH])(`%s answers any body with a 4xx JSON envelope or a 200, never a 5xx, never hangs`, async (path) => {
-    const statuses: number[] = [];
-    const kinds: string[] = [];
-    const fiveXX: Array<{ kind: string; status: number; contentType: string | undefined; body: string; answer: string }> = [];
-    let slowest = 0;
-    await fc.assert(
-      fc.asyncProperty(caseFor(path), async (c) => {
-        const answer = await rawPost(server.url, path, c.body, c.contentType);
-        statuses.push(answer.status);
-        kinds.push(c.kind);
-        slowest = Math.max(slowest, answer.ms);
-        if (answer.status >= 500) {
-          fiveXX.push({ kind: c.kind, status: answer.status, contentType: c.contentType, body: c.body.toString('latin1').slice(0, 80), answer: answer.text.slice(0, 120) });
-          if (strict) throw new Error(`HTTP ${answer.status} for a ${c.kind} body (${c.contentType ?? 'no content type'}): ${answer.text.slice(0, 200)}`);
-          return;
-        }
-        expect(answer.status === 200 || (answer.status >= 400 && answer.status < 500)).toBe(true);
-        const body = JSON.parse(answer.text) as { rexsys?: { server?: { status?: unknown } } };
-        expect(typeof body.rexsys?.server?.status).toBe('string');
-        if (answer.status === 200) expect(['success', 'fail']).toContain(body.rexsys!.server!.status);
-      }),
-      params(40 + (path === SEND_PATH ? 1 : 0), runs),
-    );
-    // Still serving: a valid certify works.
-    const ok = await rawPost(server.url, CERTIFY_PATH, Buffer.from(`EncodeData=${encodeURIComponent(encodeData({ project: 'demo', productkey: 'KIOSK-KEY' }))}`), 'application/x-www-form-urlencoded');
-    report(`fuzz REST ${name} ${path}`, {
-      seed: SEED + 40 + (path === SEND_PATH ? 1 : 0),
-      runs,
-      statuses: Object.fromEntries(countBy(statuses, (s) => s)),
-      kinds: Object.fromEntries(countBy(kinds, (k) => k)),
-      slowestMs: slowest,
-      fiveXX: fiveXX.length,
-    });
-    if (fiveXX.length > 0) report(`fuzz REST ${name} ${path} 5xx answers (the reference server; reported, not failed)`, { examples: fiveXX.slice(0, 4) });
-    expect(ok.status).toBe(200);
-    expect(JSON.parse(ok.text).rexsys.server.status).toBe('success');
-    expect(statuses.length).toBeGreaterThanOrEqual(runs);
-  }, scale(120_000, 1_800_000));
+  it.each([CERTIFY_PATH, SEND_PATH])(
+    `%s answers any body with a 4xx JSON envelope or a 200, never a 5xx, never hangs`,
+    async (path) => {
+      const statuses: number[] = [];
+      const kinds: string[] = [];
+      const fiveXX: Array<{ kind: string; status: number; contentType: string | undefined; body: string; answer: string }> = [];
+      let slowest = 0;
+      await fc.assert(
+        fc.asyncProperty(caseFor(path), async (c) => {
+          const answer = await rawPost(server.url, path, c.body, c.contentType);
+          statuses.push(answer.status);
+          kinds.push(c.kind);
+          slowest = Math.max(slowest, answer.ms);
+          if (answer.status >= 500) {
+            fiveXX.push({
+              kind: c.kind,
+              status: answer.status,
+              contentType: c.contentType,
+              body: c.body.toString('latin1').slice(0, 80),
+              answer: answer.text.slice(0, 120),
+            });
+            if (strict) throw new Error(`HTTP ${answer.status} for a ${c.kind} body (${c.contentType ?? 'no content type'}): ${answer.text.slice(0, 200)}`);
+            return;
+          }
+          expect(answer.status === 200 || (answer.status >= 400 && answer.status < 500)).toBe(true);
+          const body = JSON.parse(answer.text) as { rexsys?: { server?: { status?: unknown } } };
+          expect(typeof body.rexsys?.server?.status).toBe('string');
+          if (answer.status === 200) expect(['success', 'fail']).toContain(body.rexsys!.server!.status);
+        }),
+        params(40 + (path === SEND_PATH ? 1 : 0), runs),
+      );
+      // Still serving: a valid certify works.
+      const ok = await rawPost(
+        server.url,
+        CERTIFY_PATH,
+        Buffer.from(`EncodeData=${encodeURIComponent(encodeData({ project: 'demo', productkey: 'KIOSK-KEY' }))}`),
+        'application/x-www-form-urlencoded',
+      );
+      report(`fuzz REST ${name} ${path}`, {
+        seed: SEED + 40 + (path === SEND_PATH ? 1 : 0),
+        runs,
+        statuses: Object.fromEntries(countBy(statuses, (s) => s)),
+        kinds: Object.fromEntries(countBy(kinds, (k) => k)),
+        slowestMs: slowest,
+        fiveXX: fiveXX.length,
+      });
+      if (fiveXX.length > 0) report(`fuzz REST ${name} ${path} 5xx answers (the reference server; reported, not failed)`, { examples: fiveXX.slice(0, 4) });
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(ok.text).rexsys.server.status).toBe('success');
+      expect(statuses.length).toBeGreaterThanOrEqual(runs);
+    },
+    scale(120_000, 1_800_000),
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -573,58 +694,71 @@ describe.each(PEERS)('fuzz: arbitrary touid payloads injected by the %s', (name,
     await waitFor(async () => (await server.sessions()).length === 0, { message: 'server still has sockets' }).finally(() => server.close());
   });
 
-  it('reports each bad payload on errors$ as a RexsysDecodeError, delivers the good ones in order, and messages$ never errors', async () => {
-    const SENTINEL = `zz-sentinel-${SEED}`;
-    client = createRexsysClient({ url: server.url, project: 'demo', productkey: 'DISPLAY-KEY', socket: { transports: ['websocket'] } });
-    const messages = record(client.messages$);
-    const sentinels = record(client.command$(SENTINEL, t.type({ b: t.number, i: t.number })));
-    const errors = record(client.errors$);
-    await untilStatus(client, 'ready');
-    const binary = name === 'emulator'; // the python hook takes JSON only
-    const touidLike = fc.record(
-      {
-        command: fc.oneof(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 })),
-        data: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.jsonValue().map((v) => JSON.stringify(v)), fc.string({ maxLength: 12 })),
-        sender: fc.oneof(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 })),
-        receiver: fc.string({ maxLength: 6 }),
-        channel: fc.oneof(fc.constantFrom('client', 'user'), fc.jsonValue({ maxDepth: 1 })),
-      },
-      { requiredKeys: [] },
-    );
-    const payload = binary
-      ? fc.oneof(touidLike, fc.jsonValue({ maxDepth: 3 }), fc.uint8Array({ maxLength: 8 }), fc.record({ command: fc.string(), data: fc.uint8Array({ maxLength: 8 }) }))
-      : fc.oneof(touidLike, fc.jsonValue({ maxDepth: 3 }));
-    let batch = 0;
-    const tally = { payloads: 0, delivered: 0, decodeErrors: 0 };
-    await fc.assert(
-      fc.asyncProperty(fc.array(payload, { minLength: 1, maxLength: 12 }), async (payloads) => {
-        const b = batch++;
-        const m0 = messages.values.length;
-        const e0 = errors.values.length;
-        for (let i = 0; i < payloads.length; i++) {
-          await server.inject('display-01', payloads[i]);
-          await server.inject('display-01', { command: SENTINEL, data: { b, i } });
-        }
-        const mine = () => sentinels.values.filter((m) => m.data.b === b);
-        await waitFor(() => mine().length === payloads.length, { timeout: 5000, message: `the ${payloads.length} sentinels of batch ${b}` });
-        const delivered = messages.values.slice(m0).filter((m) => m.command !== SENTINEL);
-        const decodeErrors = errors.values.slice(e0);
-        tally.payloads += payloads.length;
-        tally.delivered += delivered.length;
-        tally.decodeErrors += decodeErrors.length;
-        // Each payload became exactly one message or one decode error; the good ones kept flowing, in order.
-        expect(mine().map((m) => m.data.i)).toEqual(payloads.map((_, i) => i));
-        expect(delivered.length + decodeErrors.length).toBe(payloads.length);
-        expect(decodeErrors.every((e) => e instanceof RexsysDecodeError && e.code === 'E_DECODE' && e.source === 'touid')).toBe(true);
-        expect(messages.errors).toEqual([]);
-        expect(messages.completed).toBe(false);
-      }),
-      params(50, runs),
-    );
-    report(`fuzz touid ${name}`, { seed: SEED + 50, runs, ...tally, state: client.state.status });
-    expect(tally.decodeErrors).toBeGreaterThan(0);
-    expect(tally.delivered).toBeGreaterThan(0);
-    expect(client.state.status).toBe('ready');
-    [messages, sentinels, errors].forEach((r) => r.sub.unsubscribe());
-  }, scale(60_000, 900_000));
+  it(
+    'reports each bad payload on errors$ as a RexsysDecodeError, delivers the good ones in order, and messages$ never errors',
+    async () => {
+      const SENTINEL = `zz-sentinel-${SEED}`;
+      client = createRexsysClient({ url: server.url, project: 'demo', productkey: 'DISPLAY-KEY', socket: { transports: ['websocket'] } });
+      const messages = record(client.messages$);
+      const sentinels = record(client.command$(SENTINEL, t.type({ b: t.number, i: t.number })));
+      const errors = record(client.errors$);
+      await untilStatus(client, 'ready');
+      const binary = name === 'emulator'; // the python hook takes JSON only
+      const touidLike = fc.record(
+        {
+          command: fc.oneof(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 })),
+          data: fc.oneof(
+            fc.jsonValue({ maxDepth: 2 }),
+            fc.jsonValue().map((v) => JSON.stringify(v)),
+            fc.string({ maxLength: 12 }),
+          ),
+          sender: fc.oneof(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 })),
+          receiver: fc.string({ maxLength: 6 }),
+          channel: fc.oneof(fc.constantFrom('client', 'user'), fc.jsonValue({ maxDepth: 1 })),
+        },
+        { requiredKeys: [] },
+      );
+      const payload = binary
+        ? fc.oneof(
+            touidLike,
+            fc.jsonValue({ maxDepth: 3 }),
+            fc.uint8Array({ maxLength: 8 }),
+            fc.record({ command: fc.string(), data: fc.uint8Array({ maxLength: 8 }) }),
+          )
+        : fc.oneof(touidLike, fc.jsonValue({ maxDepth: 3 }));
+      let batch = 0;
+      const tally = { payloads: 0, delivered: 0, decodeErrors: 0 };
+      await fc.assert(
+        fc.asyncProperty(fc.array(payload, { minLength: 1, maxLength: 12 }), async (payloads) => {
+          const b = batch++;
+          const m0 = messages.values.length;
+          const e0 = errors.values.length;
+          for (let i = 0; i < payloads.length; i++) {
+            await server.inject('display-01', payloads[i]);
+            await server.inject('display-01', { command: SENTINEL, data: { b, i } });
+          }
+          const mine = () => sentinels.values.filter((m) => m.data.b === b);
+          await waitFor(() => mine().length === payloads.length, { timeout: 5000, message: `the ${payloads.length} sentinels of batch ${b}` });
+          const delivered = messages.values.slice(m0).filter((m) => m.command !== SENTINEL);
+          const decodeErrors = errors.values.slice(e0);
+          tally.payloads += payloads.length;
+          tally.delivered += delivered.length;
+          tally.decodeErrors += decodeErrors.length;
+          // Each payload became exactly one message or one decode error; the good ones kept flowing, in order.
+          expect(mine().map((m) => m.data.i)).toEqual(payloads.map((_, i) => i));
+          expect(delivered.length + decodeErrors.length).toBe(payloads.length);
+          expect(decodeErrors.every((e) => e instanceof RexsysDecodeError && e.code === 'E_DECODE' && e.source === 'touid')).toBe(true);
+          expect(messages.errors).toEqual([]);
+          expect(messages.completed).toBe(false);
+        }),
+        params(50, runs),
+      );
+      report(`fuzz touid ${name}`, { seed: SEED + 50, runs, ...tally, state: client.state.status });
+      expect(tally.decodeErrors).toBeGreaterThan(0);
+      expect(tally.delivered).toBeGreaterThan(0);
+      expect(client.state.status).toBe('ready');
+      [messages, sentinels, errors].forEach((r) => r.sub.unsubscribe());
+    },
+    scale(60_000, 900_000),
+  );
 });

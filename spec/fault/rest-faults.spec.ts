@@ -12,14 +12,7 @@
  */
 import { firstValueFrom } from 'rxjs';
 import { createRexsysClient } from '../../lib/client/create-client';
-import {
-  RexsysError,
-  RexsysTimeoutError,
-  RexsysTransportError,
-  type RexsysClient,
-  type SendOptions,
-  type SendReceipt,
-} from '../../lib/index';
+import { RexsysError, RexsysTimeoutError, RexsysTransportError, type RexsysClient, type SendOptions, type SendReceipt } from '../../lib/index';
 import { postRaw } from '../support/emulator-helpers';
 import { startFaultProxy } from '../support/fault-proxy';
 import { PEERS, type TestServer } from '../support/servers';
@@ -178,7 +171,7 @@ describe.each(PEERS)('REST faults against the %s', (name, start) => {
     expect(await deliveries('total')).toBe(0);
   }, 20_000);
 
-  it("the timeout of a send bounds the certify it needs: a hung certificate answer ends the send at its timeout", async () => {
+  it('the timeout of a send bounds the certify it needs: a hung certificate answer ends the send at its timeout', async () => {
     const kiosk = make('KIOSK-KEY'); // never certified yet: its first REST send certifies first
     await server.failNext(CERTIFY, { hang: true, times: 1 });
     const r = await send(kiosk, 'certify-hung', { timeout: 800 });
@@ -245,7 +238,9 @@ describe.each(PEERS)('REST faults against the %s', (name, start) => {
 
   it('over the whole suite, nothing was delivered twice, at the server or at the display', async () => {
     const all = await ours();
-    await waitFor(() => got.values.filter((m) => m.command === 'rest-fault' && (m.data as Data).run === run).length >= all.length, { message: 'the display to catch up' });
+    await waitFor(() => got.values.filter((m) => m.command === 'rest-fault' && (m.data as Data).run === run).length >= all.length, {
+      message: 'the display to catch up',
+    });
     const received = got.values.filter((m) => m.command === 'rest-fault' && (m.data as Data).run === run);
     report(`rest-faults ${name} totals`, { delivered: all.length, received: received.length });
     expect(duplicates(all, (d) => dataOf<Data>(d).id as string)).toEqual([]);

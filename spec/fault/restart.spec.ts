@@ -68,11 +68,17 @@ describe.each(PEERS)('server restart that loses every token, against the %s', (n
           // The kiosk's network is held back so the display is surely online when the kiosk's queue goes.
           proxy.setBlocked(true);
           await restart();
-          await waitFor(() => kiosk.state.status !== 'ready' && display.state.status !== 'ready', { timeout: 8000, message: 'both clients to notice the restart' });
+          await waitFor(() => kiosk.state.status !== 'ready' && display.state.status !== 'ready', {
+            timeout: 8000,
+            message: 'both clients to notice the restart',
+          });
 
           const results = Array.from({ length: QUEUED }, (_, n) => sent(kiosk, command, n));
           expect(inner(kiosk).outboxQueued).toBe(QUEUED);
-          await waitFor(() => display.state.status === 'ready' && display.state.sid !== before.displaySid, { timeout: 15_000, message: 'the display to log in again' });
+          await waitFor(() => display.state.status === 'ready' && display.state.sid !== before.displaySid, {
+            timeout: 15_000,
+            message: 'the display to log in again',
+          });
           await delay(100);
           expect((await server.delivered()).filter((d) => d.command === command)).toHaveLength(0); // nothing went before the kiosk's new login
 
@@ -150,7 +156,12 @@ describe.each(PEERS)('server restart that loses every token, against the %s', (n
         const delivered = (await server.delivered()).filter((d) => d.command.startsWith(prefix));
         const dropped = (await server.dropped()).filter((d) => d.command?.startsWith(prefix));
         const received = got.values.filter((m) => m.command.startsWith(prefix));
-        report(`restart ${name} race round ${round}`, { queued: QUEUED, delivered: delivered.length, droppedOffline: dropped.length, received: received.length });
+        report(`restart ${name} race round ${round}`, {
+          queued: QUEUED,
+          delivered: delivered.length,
+          droppedOffline: dropped.length,
+          received: received.length,
+        });
         expect(receipts.filter((r) => r instanceof Error)).toEqual([]);
         expect(kiosk.state.sid).not.toBe(before);
         expect(dropped.filter((d) => d.reason !== 'receiver offline')).toEqual([]);

@@ -108,36 +108,40 @@ describe.each(PEERS)('bursts and soaks against the %s', (name, start) => {
   );
 
   // The python peer injects over one HTTP call per message: the sender-client burst above covers it.
-  itWhen(name === 'emulator')(`${BURST} messages injected by the server arrive complete and in order (the emulator's inject hook in a loop)`, async () => {
-    const heapBefore = await settledHeap();
-    const display = make('DISPLAY-KEY');
-    const all = record(display.messages$);
-    const shows = record(display.command$('show', Burst));
-    const others = record(display.command$('other'));
-    await untilStatus(display, 'ready');
-    const t0 = Date.now();
-    for (let i = 0; i < BURST; i++) {
-      const command = i % 10 === 9 ? 'other' : 'show';
-      // REST-style data (a JSON string) and socket-style data (an object), mixed.
-      await server.inject('display-01', { command, data: i % 2 === 0 ? { i } : JSON.stringify({ i }), sender: 'kiosk-01' });
-    }
-    await waitFor(() => all.values.length >= BURST, { timeout: 60_000, interval: 50, message: `${BURST} injected messages` });
-    const ms = Date.now() - t0;
-    const heapAfter = await settledHeap();
-    report(`burst ${name} inject`, {
-      messages: BURST,
-      ms,
-      perSecond: Math.round((BURST * 1000) / ms),
-      shows: shows.values.length,
-      others: others.values.length,
-      heapBefore: mb(heapBefore),
-      heapAfter: mb(heapAfter),
-    });
-    expect(all.values.map((m) => (m.data as { i: number }).i)).toEqual(Array.from({ length: BURST }, (_, i) => i));
-    expect(shows.values.map((m) => m.data.i)).toEqual(Array.from({ length: BURST }, (_, i) => i).filter((i) => i % 10 !== 9));
-    expect(others.values.map((m) => (m.data as { i: number }).i)).toEqual(Array.from({ length: BURST }, (_, i) => i).filter((i) => i % 10 === 9));
-    [all, shows, others].forEach((r) => r.sub.unsubscribe());
-  }, 90_000);
+  itWhen(name === 'emulator')(
+    `${BURST} messages injected by the server arrive complete and in order (the emulator's inject hook in a loop)`,
+    async () => {
+      const heapBefore = await settledHeap();
+      const display = make('DISPLAY-KEY');
+      const all = record(display.messages$);
+      const shows = record(display.command$('show', Burst));
+      const others = record(display.command$('other'));
+      await untilStatus(display, 'ready');
+      const t0 = Date.now();
+      for (let i = 0; i < BURST; i++) {
+        const command = i % 10 === 9 ? 'other' : 'show';
+        // REST-style data (a JSON string) and socket-style data (an object), mixed.
+        await server.inject('display-01', { command, data: i % 2 === 0 ? { i } : JSON.stringify({ i }), sender: 'kiosk-01' });
+      }
+      await waitFor(() => all.values.length >= BURST, { timeout: 60_000, interval: 50, message: `${BURST} injected messages` });
+      const ms = Date.now() - t0;
+      const heapAfter = await settledHeap();
+      report(`burst ${name} inject`, {
+        messages: BURST,
+        ms,
+        perSecond: Math.round((BURST * 1000) / ms),
+        shows: shows.values.length,
+        others: others.values.length,
+        heapBefore: mb(heapBefore),
+        heapAfter: mb(heapAfter),
+      });
+      expect(all.values.map((m) => (m.data as { i: number }).i)).toEqual(Array.from({ length: BURST }, (_, i) => i));
+      expect(shows.values.map((m) => m.data.i)).toEqual(Array.from({ length: BURST }, (_, i) => i).filter((i) => i % 10 !== 9));
+      expect(others.values.map((m) => (m.data as { i: number }).i)).toEqual(Array.from({ length: BURST }, (_, i) => i).filter((i) => i % 10 === 9));
+      [all, shows, others].forEach((r) => r.sub.unsubscribe());
+    },
+    90_000,
+  );
 
   it(
     `${SUB_CYCLES} subscribe/unsubscribe cycles within the grace period keep one socket and leave nothing behind`,
@@ -175,7 +179,9 @@ describe.each(PEERS)('bursts and soaks against the %s', (name, start) => {
       expect(inner(c)).toEqual(ZERO_INTERNALS);
       c.close();
       // Process-wide count: the in-process server's HTTP keep-alive timer (5 s) for the certify call may still run.
-      await waitFor(() => activeTimers() <= timersBefore, { timeout: 7000, message: `timers back to ${timersBefore} (now ${activeTimers()})` }).catch(() => undefined);
+      await waitFor(() => activeTimers() <= timersBefore, { timeout: 7000, message: `timers back to ${timersBefore} (now ${activeTimers()})` }).catch(
+        () => undefined,
+      );
       const timersAfter = activeTimers();
       report(`soak ${name} subscribe cycles`, {
         cycles: SUB_CYCLES,

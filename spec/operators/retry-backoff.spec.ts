@@ -74,7 +74,11 @@ describe('retryBackoff (marbles)', () => {
       // attempts: error, error, value then error, error (then completes)
       const source = defer(() => {
         n++;
-        if (n === 3) return concat(of('v'), throwError(() => new Error('x')));
+        if (n === 3)
+          return concat(
+            of('v'),
+            throwError(() => new Error('x')),
+          );
         if (n === 5) return of('done');
         return throwError(() => new Error('x'));
       });
@@ -89,7 +93,11 @@ describe('retryBackoff (marbles)', () => {
       let n = 0;
       const source = defer(() => {
         n++;
-        if (n === 3) return concat(of('v'), throwError(() => new Error('x')));
+        if (n === 3)
+          return concat(
+            of('v'),
+            throwError(() => new Error('x')),
+          );
         if (n === 5) return of('done');
         return throwError(() => new Error('x'));
       });

@@ -197,18 +197,25 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
     }
     const second = await consumer.ready({ from: first.index + 1, not: first.sid, timeout: 20_000 });
     expect(second.sid).not.toBe(first.sid);
-    const between = consumer.lines.slice(first.index + 1, second.index).map((l) => l.json?.status).filter(Boolean);
+    const between = consumer.lines
+      .slice(first.index + 1, second.index)
+      .map((l) => l.json?.status)
+      .filter(Boolean);
     expect(between).toEqual(expect.arrayContaining(['authenticating']));
-    await waitFor(async () => {
-      const s = await sessionsOf('kiosk-01');
-      return s.length === 1 && s[0]!.sid === second.sid && s[0]!.loggedIn;
-    }, { timeout: 10_000, message: `the server to hold exactly one kiosk-01 session, ${second.sid}, logged in` });
+    await waitFor(
+      async () => {
+        const s = await sessionsOf('kiosk-01');
+        return s.length === 1 && s[0]!.sid === second.sid && s[0]!.loggedIn;
+      },
+      { timeout: 10_000, message: `the server to hold exactly one kiosk-01 session, ${second.sid}, logged in` },
+    );
 
     await firstValueFrom(display.send({ receiver: 'kiosk-01', command: 'show', data: { tag, n: 2 } }, { via: 'socket' }));
     await consumer.waitFor((l) => l.json?.t === 'message' && l.json.data?.n === 2, 'show #2', { from: second.index });
 
     const queued = outage === 'blocked' ? ['queued'] : [];
-    if (queued.length > 0) await consumer.waitFor((l) => l.json?.t === 'receipt' && l.json.requested === 'queued', 'the queued receipt', { from: second.index });
+    if (queued.length > 0)
+      await consumer.waitFor((l) => l.json?.t === 'receipt' && l.json.requested === 'queued', 'the queued receipt', { from: second.index });
     consumer.send('reply');
     await consumer.waitFor((l) => l.json?.t === 'receipt' && l.json.requested === 'socket', 'the socket receipt', { from: second.index });
     await consumer.waitFor((l) => l.json?.t === 'receipt' && l.json.requested === 'rest', 'the rest receipt', { from: second.index });
@@ -238,7 +245,10 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
         ...queued.map((via) => `socket kiosk-01->display-01 ack ${JSON.stringify({ tag, via })}`),
       ].sort(),
     );
-    expect(consumer.json('message').map((m) => m.data)).toEqual([{ tag, n: 1 }, { tag, n: 2 }]);
+    expect(consumer.json('message').map((m) => m.data)).toEqual([
+      { tag, n: 1 },
+      { tag, n: 2 },
+    ]);
     const acks = atDisplay.values.filter((m: RexsysMessage) => m.command === 'ack');
     expect(acks.map((m) => ({ sender: m.sender, data: m.data }))).toEqual(
       expect.arrayContaining([
@@ -254,10 +264,7 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
     consumer.send('close');
     consumer.endInput();
     await consumer.waitFor((l) => l.json?.t === 'closed', 'its closed line');
-    const exit = await Promise.race([
-      consumer.exited,
-      new Promise<'still running'>((ok) => setTimeout(() => ok('still running'), 5_000).unref()),
-    ]);
+    const exit = await Promise.race([consumer.exited, new Promise<'still running'>((ok) => setTimeout(() => ok('still running'), 5_000).unref())]);
     if (exit === 'still running') throw new Error(`${file} did not exit within 5 s of close(): something holds the event loop\n${consumer.transcript()}`);
     expect(exit).toEqual({ code: 0, signal: null });
     await waitFor(async () => (await sessionsOf('kiosk-01')).length === 0, { timeout: 10_000, message: 'the kiosk-01 session to end' });
@@ -287,7 +294,9 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
   it('TypeScript (node16, strict, skipLibCheck off, no DOM lib) type-checks a user module against the installed types, as ESM and as CJS', async () => {
     // The repo's own compiler, run in the temp project: it sees only what the tarball installed.
     const tsc = require.resolve('typescript/bin/tsc');
-    const listed = await timed('tsc in the temp project', () => run(process.execPath, [tsc, '-p', 'tsconfig.json', '--listFiles'], { cwd: project, timeout: 60_000 }));
+    const listed = await timed('tsc in the temp project', () =>
+      run(process.execPath, [tsc, '-p', 'tsconfig.json', '--listFiles'], { cwd: project, timeout: 60_000 }),
+    );
     const ours = listed.stdout.split('\n').filter((f) => f.includes('/node_modules/rexsys-rx/'));
     expect(ours.some((f) => f.includes('/rexsys-rx/dist/esm/index.d.ts'))).toBe(true);
     expect(ours.some((f) => f.includes('/rexsys-rx/dist/cjs/index.d.ts'))).toBe(true);
@@ -375,10 +384,7 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
 
     it('certifies, gets ready, receives, survives a network cut, and answers over socket and REST (cross-origin)', async () => {
       const call = <R>(fn: string, ...args: unknown[]): Promise<R> =>
-        page.evaluate(
-          ([name, params]) => (globalThis as any).rexsysPage[name as string](...(params as unknown[])),
-          [fn, args] as const,
-        ) as Promise<R>;
+        page.evaluate(([name, params]) => (globalThis as any).rexsysPage[name as string](...(params as unknown[])), [fn, args] as const) as Promise<R>;
       const started = Date.now();
       await dropLeftovers();
       const droppedBefore = (await server!.dropped()).length;
@@ -404,10 +410,13 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
       const second = await call<{ uid: string; sid: string }>('readyAgain', first.sid);
       expect(second.uid).toBe('display-01');
       expect(second.sid).not.toBe(first.sid);
-      await waitFor(async () => {
-        const s = await sessionsOf('display-01');
-        return s.length === 1 && s[0]!.sid === second.sid && s[0]!.loggedIn;
-      }, { timeout: 10_000, message: `the server to hold exactly one display-01 session, ${second.sid}, logged in` });
+      await waitFor(
+        async () => {
+          const s = await sessionsOf('display-01');
+          return s.length === 1 && s[0]!.sid === second.sid && s[0]!.loggedIn;
+        },
+        { timeout: 10_000, message: `the server to hold exactly one display-01 session, ${second.sid}, logged in` },
+      );
 
       await firstValueFrom(kiosk.send({ receiver: 'display-01', command: 'show', data: { tag: 'browser', n: 2 } }, { via: 'socket' }));
       expect(await call('nextShow', 2)).toMatchObject({ command: 'show', sender: 'kiosk-01', data: { tag: 'browser', n: 2 } });

@@ -154,7 +154,10 @@ export class LineProcess {
         const found = this.lines.slice(from).find(match);
         if (found) return finish(() => resolve(found));
         const closed = this.closed;
-        if (closed) return finish(() => reject(new Error(`${this.label} ended (${closed.signal ?? `exit ${closed.code}`}) before printing ${what}\n${this.transcript()}`)));
+        if (closed)
+          return finish(() =>
+            reject(new Error(`${this.label} ended (${closed.signal ?? `exit ${closed.code}`}) before printing ${what}\n${this.transcript()}`)),
+          );
       };
       const finish = (settle: () => void) => {
         if (timer) clearTimeout(timer);

@@ -143,7 +143,23 @@ describe('Hello, LoginRequest, Channel, RequestMessage, RestSendPayload', () => 
 });
 
 describe('classifyLoginReply and LoginReply', () => {
-  const successes: unknown[] = [{ status: 'success' }, { status: 'success', uid: 'u', sid: 's' }, {}, 'ok', true, null, undefined, { result: 'ok' }, { status: 0 }, { error: null }, { error: false }, { error: '' }, { error: 0 }, { error: '0' }, 42];
+  const successes: unknown[] = [
+    { status: 'success' },
+    { status: 'success', uid: 'u', sid: 's' },
+    {},
+    'ok',
+    true,
+    null,
+    undefined,
+    { result: 'ok' },
+    { status: 0 },
+    { error: null },
+    { error: false },
+    { error: '' },
+    { error: 0 },
+    { error: '0' },
+    42,
+  ];
   const failures: Array<[unknown, RegExp]> = [
     [{ status: 'fail' }, /status fail/],
     [{ status: 'fail', message: 'unknown token' }, /status fail: unknown token/],
@@ -242,7 +258,14 @@ describe('decodeWith reports', () => {
   const Show = t.type({ data: t.type({ items: t.array(Item) }) }, 'Show');
 
   it('gives path, expected and a readable actual: "at data.items.0.id: expected number, got "x""', () => {
-    const raw = { data: { items: [{ id: 'x', name: 'a' }, { id: 2, name: 3 }] } };
+    const raw = {
+      data: {
+        items: [
+          { id: 'x', name: 'a' },
+          { id: 2, name: 3 },
+        ],
+      },
+    };
     const err = report(Show, raw, 'show');
     expect(err).toBeInstanceOf(RexsysDecodeError);
     expect(err.code).toBe('E_DECODE');
@@ -280,9 +303,12 @@ describe('decodeWith reports', () => {
   });
 
   it('keeps a codec message when the codec gives one', () => {
-    const Even = new t.Type<number, number, unknown>('Even', (u): u is number => typeof u === 'number' && u % 2 === 0, (u, c) =>
-      typeof u === 'number' && u % 2 === 0 ? t.success(u) : t.failure(u, c, 'must be even'),
-    t.identity);
+    const Even = new t.Type<number, number, unknown>(
+      'Even',
+      (u): u is number => typeof u === 'number' && u % 2 === 0,
+      (u, c) => (typeof u === 'number' && u % 2 === 0 ? t.success(u) : t.failure(u, c, 'must be even')),
+      t.identity,
+    );
     const err = report(t.type({ n: Even }), { n: 3 });
     expect(err.issues).toEqual([{ path: 'n', expected: 'Even', actual: 3, message: 'must be even' }]);
     expect(err.message).toContain('at n: expected Even, got 3 (must be even)');

@@ -12,7 +12,36 @@ const PURE_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3
 
 /** Strings made of the characters EncodeData has to survive. */
 const trickyString = fc.string({
-  unit: fc.constantFrom('한', '국', '어', '가', '😀', '👋🏽', '🇰🇷', '%', '%25', '%E0', '+', '/', '=', '&', '?', '#', ' ', '"', '\\', '\n', '\u0000', '\u2028', '\ud800', '\udfff', 'a', 'Z', '9', '~'),
+  unit: fc.constantFrom(
+    '한',
+    '국',
+    '어',
+    '가',
+    '😀',
+    '👋🏽',
+    '🇰🇷',
+    '%',
+    '%25',
+    '%E0',
+    '+',
+    '/',
+    '=',
+    '&',
+    '?',
+    '#',
+    ' ',
+    '"',
+    '\\',
+    '\n',
+    '\u0000',
+    '\u2028',
+    '\ud800',
+    '\udfff',
+    'a',
+    'Z',
+    '9',
+    '~',
+  ),
   maxLength: 30,
 });
 

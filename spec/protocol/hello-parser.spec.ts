@@ -93,7 +93,9 @@ describe('HelloDecoder', () => {
     expect(decodeAll(new HelloDecoder(), '2/io/acme/client,12["connect",{"sid":"x"}]').packets).toEqual([
       { type: PacketType.EVENT, nsp: '/io/acme/client', id: 12, data: [HELLO_EVENT, { sid: 'x' }] },
     ]);
-    expect(decodeAll(new HelloDecoder(), '2["connect",{"sid":"x"}]').packets).toEqual([{ type: PacketType.EVENT, nsp: '/', data: [HELLO_EVENT, { sid: 'x' }] }]);
+    expect(decodeAll(new HelloDecoder(), '2["connect",{"sid":"x"}]').packets).toEqual([
+      { type: PacketType.EVENT, nsp: '/', data: [HELLO_EVENT, { sid: 'x' }] },
+    ]);
   });
 
   it('decodes a stream: hello, CONNECT, a touid, an ack, in order', () => {
@@ -153,7 +155,7 @@ describe('HelloDecoder', () => {
     );
   });
 
-  it('helloParser is the stock parser with HelloDecoder, for socket.io-client\'s `parser` option', () => {
+  it("helloParser is the stock parser with HelloDecoder, for socket.io-client's `parser` option", () => {
     expect(helloParser.Decoder).toBe(HelloDecoder);
     expect(helloParser.Encoder).toBe(Encoder);
     expect(helloParser.protocol).toBe(protocol);

@@ -7,7 +7,12 @@ export function untilStatus(client: RexsysClient, status: ConnectionStatus, ms =
   return firstValueFrom(
     client.state$.pipe(
       filter((s) => s.status === status),
-      timeout({ first: ms, with: () => { throw new Error(`state ${status} not reached within ${ms} ms (now ${client.state.status})`); } }),
+      timeout({
+        first: ms,
+        with: () => {
+          throw new Error(`state ${status} not reached within ${ms} ms (now ${client.state.status})`);
+        },
+      }),
     ),
   );
 }

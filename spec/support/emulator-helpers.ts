@@ -106,7 +106,13 @@ export interface LoggedIn {
 }
 
 /** Certifies, connects with the hello fix, logs in and checks the reply says success. */
-export async function loginAs(url: string, project: string, productkey: string, channel: 'client' | 'user' = 'client', options: ClientOptions = {}): Promise<LoggedIn> {
+export async function loginAs(
+  url: string,
+  project: string,
+  productkey: string,
+  channel: 'client' | 'user' = 'client',
+  options: ClientOptions = {},
+): Promise<LoggedIn> {
   const { uid, token } = await certifyKey(url, project, productkey);
   const { socket } = await connectFixed(url, `/io/${project}/${channel}`, options);
   const reply = once(socket, 'login');

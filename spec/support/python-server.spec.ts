@@ -234,7 +234,15 @@ describePy('python-socketio Rexsys server (hello before CONNECT, the default)', 
       const answer = await firstValueFrom(
         postEncoded(
           server.url + SEND_PATH,
-          { token: kioskCreds.token, project: 'demo', channel: 'client', sender: 'kiosk-01', receiver: 'display-01', command: 'show', data: JSON.stringify(data) },
+          {
+            token: kioskCreds.token,
+            project: 'demo',
+            channel: 'client',
+            sender: 'kiosk-01',
+            receiver: 'display-01',
+            command: 'show',
+            data: JSON.stringify(data),
+          },
           { body },
         ),
       );
@@ -244,7 +252,14 @@ describePy('python-socketio Rexsys server (hello before CONNECT, the default)', 
     const message = await arrived;
     expect(message).toEqual({ command: 'show', data: JSON.stringify(data), sender: 'kiosk-01', receiver: 'display-01', channel: 'client' });
     expect(normaliseData(message.data)).toEqual(data);
-    expect((await server.delivered()).at(-1)).toEqual({ via: 'rest', project: 'demo', sender: 'kiosk-01', receiver: 'display-01', command: 'show', data: JSON.stringify(data) });
+    expect((await server.delivered()).at(-1)).toEqual({
+      via: 'rest',
+      project: 'demo',
+      sender: 'kiosk-01',
+      receiver: 'display-01',
+      command: 'show',
+      data: JSON.stringify(data),
+    });
   });
 
   it('a REST send with a bad token is HTTP 401 with status fail', async () => {
@@ -258,9 +273,13 @@ describePy('python-socketio Rexsys server (hello before CONNECT, the default)', 
 
   it('acks: a handled event gets an empty ack (even when the server drops it); an unknown event gets none', async () => {
     const { socket } = await openReady(server.url); // not logged in: the request is acked, then dropped
-    await expect(socket.timeout(2000).emitWithAck('request', { channel: 'client', sender: 'x', receiver: 'y', command: 'z', data: {} })).resolves.toBeUndefined();
+    await expect(
+      socket.timeout(2000).emitWithAck('request', { channel: 'client', sender: 'x', receiver: 'y', command: 'z', data: {} }),
+    ).resolves.toBeUndefined();
     const kiosk = await loggedIn(server.url, 'KIOSK-KEY');
-    await expect(kiosk.socket.timeout(2000).emitWithAck('request', { channel: 'client', sender: 'kiosk-01', receiver: 'kiosk-01', command: 'self', data: 1 })).resolves.toBeUndefined();
+    await expect(
+      kiosk.socket.timeout(2000).emitWithAck('request', { channel: 'client', sender: 'kiosk-01', receiver: 'kiosk-01', command: 'self', data: 1 }),
+    ).resolves.toBeUndefined();
     await expect(socket.timeout(500).emitWithAck('no-such-event', {})).rejects.toThrow('operation has timed out');
   });
 
@@ -291,7 +310,15 @@ describePy('python-socketio Rexsys server (hello before CONNECT, the default)', 
     const { socket, sid } = await openReady(server.url);
     expect(await login(socket, sid, creds)).toMatchObject({ status: 'fail' });
     const err = await firstValueFrom(
-      postEncoded(server.url + SEND_PATH, { token: creds.token, project: 'demo', channel: 'client', sender: 'kiosk-01', receiver: 'display-01', command: 'c', data: '1' }),
+      postEncoded(server.url + SEND_PATH, {
+        token: creds.token,
+        project: 'demo',
+        channel: 'client',
+        sender: 'kiosk-01',
+        receiver: 'display-01',
+        command: 'c',
+        data: '1',
+      }),
     ).catch((e: unknown) => e);
     expect((err as RexsysTransportError).status).toBe(401);
   });
@@ -434,7 +461,7 @@ describePy('TCP proxy in front of the python server', () => {
 describePy('python server reads EncodeData exactly as DESIGN §1.1 says', () => {
   let server: PythonRexsys;
   beforeAll(async () => {
-    server = await startPythonRexsys({ projects: { '프로젝트': { '키 %+/=': 'kiosk-한' } } });
+    server = await startPythonRexsys({ projects: { 프로젝트: { '키 %+/=': 'kiosk-한' } } });
   });
   afterAll(async () => {
     await server?.close();

@@ -188,7 +188,10 @@ function hook<T>(port: number, method: 'GET' | 'POST', pathname: string, body?: 
         method,
         path: pathname,
         agent: false,
-        headers: { Connection: 'close', ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}) },
+        headers: {
+          Connection: 'close',
+          ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
+        },
         timeout: 10_000,
       },
       (res) => {

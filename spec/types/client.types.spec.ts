@@ -95,9 +95,9 @@ function typeChecks(): void {
   expectTypeOf(sendTo<Show>(client, { receiver: 'display-01', command: 'show', via: 'rest' })).toEqualTypeOf<OperatorFunction<Show, SendReceipt>>();
 
   expectTypeOf(retryBackoff<number>()).toEqualTypeOf<MonoTypeOperatorFunction<number>>();
-  expectTypeOf(retryBackoff<SendReceipt>({ initialDelay: 100, maxDelay: 1000, factor: 2, jitter: 0.5, maxRetries: 5, resetOnSuccess: true, shouldRetry: () => true })).toEqualTypeOf<
-    MonoTypeOperatorFunction<SendReceipt>
-  >();
+  expectTypeOf(
+    retryBackoff<SendReceipt>({ initialDelay: 100, maxDelay: 1000, factor: 2, jitter: 0.5, maxRetries: 5, resetOnSuccess: true, shouldRetry: () => true }),
+  ).toEqualTypeOf<MonoTypeOperatorFunction<SendReceipt>>();
   // @ts-expect-error jitter is a number
   retryBackoff({ jitter: 'lots' });
 

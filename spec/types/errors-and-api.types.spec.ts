@@ -47,7 +47,16 @@ describe('error classes', () => {
     expectTypeOf<RexsysError>().toMatchTypeOf<Error>();
     expectTypeOf<RexsysError['code']>().toEqualTypeOf<RexsysErrorCode>();
 
-    for (const Sub of [RexsysArgumentError, RexsysAuthError, RexsysClosedError, RexsysDecodeError, RexsysEncodingError, RexsysSendError, RexsysTimeoutError, RexsysTransportError]) {
+    for (const Sub of [
+      RexsysArgumentError,
+      RexsysAuthError,
+      RexsysClosedError,
+      RexsysDecodeError,
+      RexsysEncodingError,
+      RexsysSendError,
+      RexsysTimeoutError,
+      RexsysTransportError,
+    ]) {
       expectTypeOf(Sub.prototype).toMatchTypeOf<RexsysError>();
     }
     expectTypeOf<RexsysAuthError['name']>().toEqualTypeOf<'RexsysAuthError'>();

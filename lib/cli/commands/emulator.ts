@@ -27,7 +27,10 @@ const FLAGS = {
 } as const satisfies FlagSpecs;
 
 /** Where to listen: `--host`/`--port`, else `--url` (or REXSYS_URL), else the defaults. */
-function listenAddress(flags: { port?: string; host?: string; url?: string }, env: Readonly<Record<string, string | undefined>>): { host: string; port: number } {
+function listenAddress(
+  flags: { port?: string; host?: string; url?: string },
+  env: Readonly<Record<string, string | undefined>>,
+): { host: string; port: number } {
   const url = flags.port === undefined && flags.host === undefined ? withEnv(flags.url, FLAGS.url, env) : flags.url;
   let host = flags.host;
   let port = flags.port === undefined ? undefined : integerOption('port', flags.port, 0, 65_535, 'emulator');

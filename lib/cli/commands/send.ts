@@ -84,7 +84,8 @@ export const sendCommand = defineCommand({
     } catch (e) {
       if (e instanceof CliFailure) throw e;
       const why = e instanceof RexsysError || e instanceof Error ? oneLine(e.message) : String(e);
-      const last = client.state.lastError && !why.includes(client.state.lastError.message) ? `; last connection error: ${oneLine(client.state.lastError.message)}` : '';
+      const last =
+        client.state.lastError && !why.includes(client.state.lastError.message) ? `; last connection error: ${oneLine(client.state.lastError.message)}` : '';
       throw new CliFailure(`send of "${command}" to "${receiver}" failed: ${why}${last}`);
     } finally {
       client.close();
