@@ -1,6 +1,7 @@
 import {
   BehaviorSubject,
   NEVER,
+  race,
   ReplaySubject,
   concat,
   defer,
@@ -159,6 +160,10 @@ export function createConnection(o: ConnectionOptions): Connection {
       return NEVER;
     });
 
+  // Once closed, a reset never waits for the grace period (rxjs' share may ask for one after completing).
+  const closed$ = new ReplaySubject<void>(1);
+  o.closing$.subscribe(closed$);
+
   const session$ = mode.pipe(
     switchMap((m) => concat(of(undefined), m.run ? attempts$ : parked(m.refusal))),
     distinctUntilChanged(),
@@ -166,7 +171,7 @@ export function createConnection(o: ConnectionOptions): Connection {
     takeUntil(o.closing$),
     share({
       connector: () => new ReplaySubject<Session | undefined>(1),
-      resetOnRefCountZero: o.gracePeriod > 0 ? () => timer(o.gracePeriod) : true,
+      resetOnRefCountZero: o.gracePeriod > 0 ? () => race(timer(o.gracePeriod), closed$) : true,
     }),
   );
 
