@@ -105,8 +105,6 @@ export function reduceState(state: ConnectionState, event: ClientEvent): Connect
       return isAuthError(event.error)
         ? { status: 'unauthorized', attempt: 0, reason: event.reason, lastError: event.error }
         : { status: 'idle', attempt: 0, reason: event.reason, lastError: event.error };
-    case 'reconnectRequested':
-      return state.status === 'idle' && state.lastError ? INITIAL_STATE : state;
     case 'stopped':
       return state.status === 'idle' && !state.lastError ? state : INITIAL_STATE;
     case 'closed':

@@ -103,6 +103,25 @@ describe('hardening (issue #12) against the emulator', () => {
     hold.unsubscribe();
   });
 
+  it("#11.4: a codec's encode that throws is E_ENCODE for that send only (not E_NETWORK, not retried)", async () => {
+    const Broken = new t.Type<number, number, unknown>(
+      'Broken',
+      (u): u is number => typeof u === 'number',
+      (u, c) => (typeof u === 'number' ? t.success(u) : t.failure(u, c)),
+      () => {
+        throw new Error('encode failed');
+      },
+    );
+    const kiosk = make('KIOSK-KEY', { commands: { broken: Broken } });
+    const errors = record(kiosk.errors$);
+    const e = await failure(firstValueFrom(kiosk.send({ receiver: 'display-01', command: 'broken', data: 1 }, { via: 'rest' })));
+    expect(e).toMatchObject({ code: 'E_ENCODE', name: 'RexsysEncodingError' });
+    expect((e as Error & { cause?: unknown }).cause).toBeInstanceOf(Error);
+    expect(errors.values.map((x) => x.code)).toEqual(['E_ENCODE']);
+    expect(kiosk.metrics().sends.rest).toEqual({ ok: 0, failed: 1 });
+    errors.sub.unsubscribe();
+  });
+
   it('#12.2: command names that are Object.prototype members are names like any other', async () => {
     const { got } = await display();
     const kiosk = make('KIOSK-KEY');

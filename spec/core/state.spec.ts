@@ -65,7 +65,9 @@ describe('reduceState', () => {
     const idle = run([{ type: 'gaveUp', reason: 'internal', error: internal }]);
     expect(idle).toEqual({ status: 'idle', attempt: 0, reason: 'internal', lastError: internal });
     expect(reduceState(idle, { type: 'stopped' })).toBe(INITIAL_STATE);
-    expect(reduceState(idle, { type: 'reconnectRequested' })).toBe(INITIAL_STATE);
+    // reconnect() itself changes nothing: the attempt it starts does (no idle flicker)
+    expect(reduceState(idle, { type: 'reconnectRequested' })).toBe(idle);
+    expect(reduceState(idle, { type: 'connecting', attempt: 0 }).status).toBe('connecting');
     expect(reduceState(INITIAL_STATE, { type: 'stopped' })).toBe(INITIAL_STATE);
   });
 
