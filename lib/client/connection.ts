@@ -64,7 +64,7 @@ export interface Connection {
   readonly session$: Observable<Session | undefined>;
   /** Forgets a refusal and starts again (at once if held, else on the next subscription). */
   reconnect(): void;
-  /** Listeners on the open sockets (for leak checks). */
+  /** Listeners on the latest socket (for leak checks). */
   listenerCount(): number;
 }
 
@@ -89,13 +89,10 @@ export function createConnection(o: ConnectionOptions): Connection {
   const { channel, project, backoff, credentials, emit } = o;
   const openSocket = o.openSocket ?? createSocket;
   const mode = new BehaviorSubject<Mode>({ run: true });
-  const sockets = new Set<Socket>();
+  /** The latest socket, for leak checks only (every attempt makes its own and closes it when it ends). */
+  let latest: Socket | undefined;
 
-  const open = (namespace: string) => () => {
-    const socket = openSocket(o.url, namespace, o.socketOptions, o.connectTimeout);
-    sockets.add(socket);
-    return socket;
-  };
+  const open = (namespace: string) => () => (latest = openSocket(o.url, namespace, o.socketOptions, o.connectTimeout));
 
   /** Never retried: a final refusal, or a bug / throwing callback (E_INTERNAL). */
   const retryable = (e: unknown) => !(e instanceof RexsysAuthError && e.final) && asRexsysError(e).code !== 'E_INTERNAL';
@@ -178,14 +175,6 @@ export function createConnection(o: ConnectionOptions): Connection {
   return {
     session$,
     reconnect: () => mode.next({ run: true }),
-    listenerCount: () => {
-      let n = 0;
-      for (const socket of sockets) {
-        for (const event of SOCKET_EVENTS) n += socket.listeners(event).length;
-        // A closed socket is forgotten once its listeners were counted.
-        if (!socket.active) sockets.delete(socket);
-      }
-      return n;
-    },
+    listenerCount: () => SOCKET_EVENTS.reduce((n, event) => n + (latest?.listeners(event).length ?? 0), 0),
   };
 }
