@@ -254,9 +254,22 @@ function normalise(block) {
   if (['ts', 'typescript', 'js', 'javascript', 'tsx', 'jsx', 'mjs', 'cjs'].includes(lang)) {
     const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, lang.includes('x') ? ts.LanguageVariant.JSX : ts.LanguageVariant.Standard, code);
     const tokens = [];
-    for (let k = scanner.scan(); k !== ts.SyntaxKind.EndOfFileToken; k = scanner.scan()) {
-      // Template and regex tokens need the parser's help; the raw token text is still exact.
+    const K = ts.SyntaxKind;
+    const templates = []; // open braces inside each `${ … }` being scanned
+    let prev = K.Unknown;
+    for (let k = scanner.scan(); k !== K.EndOfFileToken; k = scanner.scan()) {
+      // The scanner needs the parser's help for template continuations and regexes.
+      if (k === K.TemplateHead) templates.push(0);
+      else if (k === K.OpenBraceToken && templates.length) templates[templates.length - 1]++;
+      else if (k === K.CloseBraceToken && templates.length) {
+        if (templates[templates.length - 1] === 0) {
+          k = scanner.reScanTemplateToken(false);
+          if (k === K.TemplateTail) templates.pop();
+        } else templates[templates.length - 1]--;
+      } else if ((k === K.SlashToken || k === K.SlashEqualsToken) && ![K.Identifier, K.NumericLiteral, K.StringLiteral, K.CloseParenToken, K.CloseBracketToken, K.CloseBraceToken].includes(prev))
+        k = scanner.reScanSlashToken();
       tokens.push(scanner.getTokenText());
+      prev = k;
     }
     return tokens.join(' ');
   }
