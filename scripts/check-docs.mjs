@@ -331,24 +331,39 @@ function checkParity(pages, parsed) {
     // Code blocks.
     const key = (b) => `${b.lang}|${b.fragment}|${normalise(b)}`;
     const pairs = align(en.blocks, ko.blocks, key);
-    for (let p = 0; p < pairs.length; p++) {
-      const [i, j] = pairs[p];
-      if (i !== null && j !== null) continue;
-      // An unmatched English block next to an unmatched Korean one: the same block, changed.
-      const next = pairs[p + 1];
-      if (i !== null && next && next[0] === null && next[1] !== null) {
-        const e = en.blocks[i];
-        const k = ko.blocks[next[1]];
-        const what = e.lang !== k.lang ? `language ${e.lang || '(none)'} vs ${k.lang || '(none)'}` : e.fragment !== k.fragment ? `fragment marker on one side only` : firstDifference(normalise(e), normalise(k));
-        problem(koPage, `code block ${next[1] + 1} (line ${k.line}, section '${k.section}') differs from ${page} code block ${i + 1} (line ${e.line}): ${what}`);
+    // Between two matched blocks, pair the unmatched ones of the same language in order:
+    // those are the same block, changed on one side; the rest are missing or extra.
+    for (let p = 0; p < pairs.length; ) {
+      if (pairs[p][0] !== null && pairs[p][1] !== null) {
         p++;
-      } else if (i !== null) {
-        const e = en.blocks[i];
-        problem(koPage, `code block missing: ${page} code block ${i + 1} (${e.lang || 'no language'}, line ${e.line}, section '${e.section}') has no Korean counterpart`);
-      } else {
-        const k = ko.blocks[j];
-        problem(koPage, `code block ${j + 1} (${k.lang || 'no language'}, line ${k.line}, section '${k.section}') has no counterpart in ${page}`);
+        continue;
       }
+      const gapE = [];
+      const gapK = [];
+      for (; p < pairs.length && (pairs[p][0] === null || pairs[p][1] === null); p++) {
+        if (pairs[p][0] !== null) gapE.push(pairs[p][0]);
+        else gapK.push(pairs[p][1]);
+      }
+      let from = 0;
+      for (const i of gapE) {
+        const e = en.blocks[i];
+        const at = gapK.findIndex((j, n) => n >= from && ko.blocks[j].lang === e.lang);
+        if (at === -1) {
+          problem(koPage, `code block missing: ${page} code block ${i + 1} (${e.lang || 'no language'}, line ${e.line}, section '${e.section}') has no Korean counterpart`);
+          continue;
+        }
+        for (const j of gapK.slice(from, at)) extraBlock(j);
+        const j = gapK[at];
+        from = at + 1;
+        const k = ko.blocks[j];
+        const what = e.fragment !== k.fragment ? 'fragment marker on one side only' : firstDifference(normalise(e), normalise(k));
+        problem(koPage, `code block ${j + 1} (line ${k.line}, section '${k.section}') differs from ${page} code block ${i + 1} (line ${e.line}): ${what}`);
+      }
+      for (const j of gapK.slice(from)) extraBlock(j);
+    }
+    function extraBlock(j) {
+      const k = ko.blocks[j];
+      problem(koPage, `code block ${j + 1} (${k.lang || 'no language'}, line ${k.line}, section '${k.section}') has no counterpart in ${page}`);
     }
   }
 }
