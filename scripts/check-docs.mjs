@@ -56,7 +56,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const WORK = join(ROOT, 'node_modules', '.cache', 'check-docs');
+const WORK = join(ROOT, 'node_modules', '.cache', `check-docs-${process.pid}`);
 const FRAGMENT = /^<!--\s*fragment(?::[^>]*)?\s*-->$/;
 const FILE_MARK = /^<!--\s*file:\s*(\S+)\s*-->$/;
 const TS_LANGS = new Set(['ts', 'typescript']);
@@ -269,7 +269,10 @@ function normalise(block) {
           k = scanner.reScanTemplateToken(false);
           if (k === K.TemplateTail) templates.pop();
         } else templates[templates.length - 1]--;
-      } else if ((k === K.SlashToken || k === K.SlashEqualsToken) && ![K.Identifier, K.NumericLiteral, K.StringLiteral, K.CloseParenToken, K.CloseBracketToken, K.CloseBraceToken].includes(prev))
+      } else if (
+        (k === K.SlashToken || k === K.SlashEqualsToken) &&
+        ![K.Identifier, K.NumericLiteral, K.StringLiteral, K.CloseParenToken, K.CloseBracketToken, K.CloseBraceToken].includes(prev)
+      )
         k = scanner.reScanSlashToken();
       tokens.push(scanner.getTokenText());
       prev = k;
@@ -315,7 +318,8 @@ function checkParity(pages, parsed) {
     if (!linksTo(ko, page)) problem(koPage, `no link to ${page} in the first lines (the language switch)`);
 
     // Sections.
-    for (const h of ko.headings) if (h.level >= 2 && !h.explicit) problem(koPage, `line ${h.line}: heading '${h.text}' has no <a id="…"></a> (the English section's id)`);
+    for (const h of ko.headings)
+      if (h.level >= 2 && !h.explicit) problem(koPage, `line ${h.line}: heading '${h.text}' has no <a id="…"></a> (the English section's id)`);
     const es = en.headings.filter((h) => h.level >= 2);
     const ks = ko.headings.filter((h) => h.level >= 2);
     for (const [i, j] of align(es, ks, (h) => `${h.level} ${h.id}`)) {
@@ -334,9 +338,9 @@ function checkParity(pages, parsed) {
     // Code blocks.
     const key = (b) => `${b.lang}|${b.fragment}|${normalise(b)}`;
     const pairs = align(en.blocks, ko.blocks, key);
-    // Between two matched blocks, pair the unmatched ones of the same language in order:
+    // Between two matched blocks, pair the unmatched ones of the same language (and section) in order:
     // those are the same block, changed on one side; the rest are missing or extra.
-    for (let p = 0; p < pairs.length; ) {
+    for (let p = 0; p < pairs.length;) {
       if (pairs[p][0] !== null && pairs[p][1] !== null) {
         p++;
         continue;
@@ -350,9 +354,15 @@ function checkParity(pages, parsed) {
       let from = 0;
       for (const i of gapE) {
         const e = en.blocks[i];
-        const at = gapK.findIndex((j, n) => n >= from && ko.blocks[j].lang === e.lang);
+        // The same block changed: same language, in the same section if possible.
+        const candidate = (sameSection) =>
+          gapK.findIndex((j, n) => n >= from && ko.blocks[j].lang === e.lang && (!sameSection || ko.blocks[j].section === e.section));
+        const at = candidate(true) !== -1 ? candidate(true) : gapE.length === gapK.length ? candidate(false) : -1;
         if (at === -1) {
-          problem(koPage, `code block missing: ${page} code block ${i + 1} (${e.lang || 'no language'}, line ${e.line}, section '${e.section}') has no Korean counterpart`);
+          problem(
+            koPage,
+            `code block missing: ${page} code block ${i + 1} (${e.lang || 'no language'}, line ${e.line}, section '${e.section}') has no Korean counterpart`,
+          );
           continue;
         }
         for (const j of gapK.slice(from, at)) extraBlock(j);
@@ -466,7 +476,8 @@ checkParity(pages, parsed);
 checkErrorCodes(parsed);
 const counts = process.argv.includes('--no-types') ? [] : checkTypes(pages, parsed);
 
-for (const { page, checked, skipped } of counts) console.log(`${page.padEnd(28)} ${String(checked).padStart(3)} ts blocks type-checked, ${skipped} skipped (fragment)`);
+for (const { page, checked, skipped } of counts)
+  console.log(`${page.padEnd(28)} ${String(checked).padStart(3)} ts blocks type-checked, ${skipped} skipped (fragment)`);
 const total = counts.reduce((a, c) => [a[0] + c.checked, a[1] + c.skipped], [0, 0]);
 console.log(`${pages.length} pages; ${total[0]} ts blocks type-checked, ${total[1]} skipped; ${((Date.now() - started) / 1000).toFixed(1)} s`);
 if (problems.length) {
