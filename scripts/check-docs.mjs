@@ -21,7 +21,8 @@
  *    - A block that continues an earlier one declares what it uses at its top
  *      (`declare const client: RexsysClient;`), visibly.
  *    - Packages the examples mention that are not installed here are declared in
- *      AMBIENT below (now: @angular/router); Vite's `import.meta.env` types are loaded.
+ *      AMBIENT below (now: @angular/router), `*.vue` imports are typed as Vue's own
+ *      shim does, and Vite's `import.meta.env` types are loaded.
  *
  * 2. Parity. Each English page and its Korean twin (README.md <-> README.ko.md,
  *    docs/X.md <-> docs/ko/X.md) must have
@@ -62,6 +63,11 @@ const FILE_MARK = /^<!--\s*file:\s*(\S+)\s*-->$/;
 const TS_LANGS = new Set(['ts', 'typescript']);
 /** Packages named by examples but not installed in this repo: declared so the blocks compile. */
 const AMBIENT = `/// <reference types="vite/client" />
+declare module '*.vue' {
+  import type { DefineComponent } from 'vue';
+  const component: DefineComponent<{}, {}, any>;
+  export default component;
+}
 declare module '@angular/router' {
   export class Router {
     navigateByUrl(url: string): Promise<boolean>;
