@@ -74,7 +74,7 @@ declare module '@angular/router' {
   }
 }
 `;
-/** English pages that must list every error code (docs/ko/guide.md always must). */
+/** Pages that must name every code of RexsysErrorCode (lib/errors.ts). */
 const ERROR_CODE_PAGES = ['docs/ko/guide.md', 'docs/guide.md'];
 
 const problems = [];
