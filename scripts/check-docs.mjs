@@ -33,8 +33,8 @@
  *      heading (level >= 2) carries `<a id="…"></a>` with the English section's id:
  *      `#delivery-guarantees` then works in both languages;
  *    - the same code blocks, in order: same language, same fragment marker, and the same
- *      code with comments removed (ts/js: TypeScript's scanner, so formatting and
- *      comments may differ, tokens may not; sh: `#` comments; vue/html: `<!-- -->` and
+ *      code with comments removed (ts/js: TypeScript's scanner, so formatting, trailing
+ *      commas and comments may differ, tokens may not; sh: `#` comments; vue/html: `<!-- -->` and
  *      `//` comments; any other block, language-less ones included: identical text).
  *      Comments may be in Korean; strings, identifiers and diagrams may not differ.
  *    - the same table rows, for rows whose first cell names something in code (options,
@@ -55,14 +55,17 @@
  * 4. Error codes. docs/ko/guide.md (and docs/guide.md) must name every code of
  *    `RexsysErrorCode` in lib/errors.ts.
  *
- * Usage: node scripts/check-docs.mjs [--no-types]   (exit code 1 on any problem)
+ * Usage: node scripts/check-docs.mjs [--no-types] [--root DIR]   (exit code 1 on any problem)
+ * Tested by spec/docs/check-docs.spec.ts (on pages it writes, with --root and --no-types).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const rootArg = process.argv.indexOf('--root');
+/** The repository (or, for the tests, `--root DIR`: a tree of pages to check). */
+const ROOT = rootArg !== -1 ? resolve(process.argv[rootArg + 1]) : resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = join(ROOT, 'node_modules', '.cache', `check-docs-${process.pid}`);
 const FRAGMENT = /^<!--\s*fragment(?::[^>]*)?\s*-->$/;
 const NO_TWIN = /^<!--\s*no-twin(?::[^>]*)?\s*-->$/;
@@ -336,7 +339,8 @@ function normalise(block) {
       tokens.push(scanner.getTokenText());
       prev = k;
     }
-    return tokens.join(' ');
+    // A trailing comma is formatting (Prettier adds one when a call wraps), not code.
+    return tokens.filter((t, n) => !(t === ',' && [')', ']', '}'].includes(tokens[n + 1]))).join(' ');
   }
   let text = code;
   if (['sh', 'bash', 'shell', 'console', 'yaml', 'yml', 'toml', 'python', 'py'].includes(lang)) text = stripLineComments(text, '#');
@@ -376,23 +380,37 @@ function checkParity(pages, parsed) {
     if (!linksTo(en, koPage)) problem(page, `no link to ${koPage} in the first lines (the language switch)`);
     if (!linksTo(ko, page)) problem(koPage, `no link to ${page} in the first lines (the language switch)`);
 
-    // Sections.
-    for (const h of ko.headings)
-      if (h.level >= 2 && !h.explicit) problem(koPage, `line ${h.line}: heading '${h.text}' has no <a id="…"></a> (the English section's id)`);
+    // Sections. A Korean heading without an explicit id next to an English section
+    // missing at the same level is that section: one message, naming the id to give it.
     const es = en.headings.filter((h) => h.level >= 2);
     const ks = ko.headings.filter((h) => h.level >= 2);
-    for (const [i, j] of align(es, ks, (h) => `${h.level} ${h.id}`)) {
+    const sectionPairs = align(es, ks, (h) => `${h.level} ${h.id}`);
+    const unanchored = new Set(ks.filter((k) => !k.explicit));
+    for (let p = 0; p < sectionPairs.length; p++) {
+      const [i, j] = sectionPairs[p];
       if (i !== null && j !== null) continue;
       if (i !== null) {
         const h = es[i];
         const other = ks.find((k) => k.id === h.id);
+        const near = sectionPairs.slice(p + 1).find(([a, b]) => a === null && b !== null && unanchored.has(ks[b]) && ks[b].level === h.level);
         if (other) problem(koPage, `line ${other.line}: section '${h.id}' is h${other.level} or out of order; English ${page}:${h.line} has it as h${h.level}`);
-        else problem(koPage, `section '${h.id}' (h${h.level}, ${page}:${h.line} '${h.text}') missing`);
+        else if (near) {
+          const k = ks[near[1]];
+          unanchored.delete(k);
+          problem(
+            koPage,
+            `line ${k.line}: heading '${k.text}' has no <a id="…"></a>: give it the English section's id, <a id="${h.id}"></a> (${page}:${h.line})`,
+          );
+        } else problem(koPage, `section '${h.id}' (h${h.level}, ${page}:${h.line} '${h.text}') missing`);
       } else {
         const k = ks[j];
-        if (!es.some((h) => h.id === k.id)) problem(koPage, `line ${k.line}: section '${k.id}' (h${k.level}) does not exist in ${page}`);
+        if (!k.explicit && !unanchored.has(k)) continue; // reported above with its English id
+        if (!k.explicit) problem(koPage, `line ${k.line}: heading '${k.text}' has no <a id="…"></a> (the English section's id)`);
+        else if (!es.some((h) => h.id === k.id)) problem(koPage, `line ${k.line}: section '${k.id}' (h${k.level}) does not exist in ${page}`);
       }
     }
+    for (const k of ks.filter((k) => !k.explicit && unanchored.has(k) && es.some((h) => h.id === k.id)))
+      problem(koPage, `line ${k.line}: heading '${k.text}' has no <a id="…"></a> (the English section's id)`);
 
     // Table rows named by code (options, states, error codes, hooks…).
     const rowKey = (r) => `${r.section}|${r.key}`;
@@ -456,6 +474,7 @@ function checkParity(pages, parsed) {
 // Error codes
 
 function checkErrorCodes(parsed) {
+  if (!existsSync(join(ROOT, 'lib', 'errors.ts'))) return;
   const src = readFileSync(join(ROOT, 'lib', 'errors.ts'), 'utf8');
   const type = src.match(/export type RexsysErrorCode =([\s\S]*?);/);
   if (!type) return problem('lib/errors.ts', 'RexsysErrorCode not found');
