@@ -301,6 +301,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     metrics(): ClientMetrics {
       return { ...counters, outboxQueued: outbox.queuedCount, outboxInflight: outbox.inflightCount };
     },
+    /** Seam: everything the client owns ends here (streams complete, pending sends fail, the socket closes). */
     close() {
       if (isClosed()) return;
       emit({ type: 'closed' });
