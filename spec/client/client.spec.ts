@@ -80,7 +80,7 @@ describe.each(PEERS)('the client against the %s', (_name, start) => {
     const [e1, e2] = errors.values as RexsysDecodeError[];
     expect(e1).toBeInstanceOf(RexsysDecodeError);
     expect(e1.raw).toEqual({ data: { no: 'command' } });
-    expect(e1.message).toMatch(/at command: expected string, got undefined/);
+    expect(e1.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'command', actual: undefined })]));
     expect(e2.raw).toBe('not even an object');
     expect(messages.errors).toEqual([]);
     expect(messages.completed).toBe(false);
@@ -103,7 +103,7 @@ describe.each(PEERS)('the client against the %s', (_name, start) => {
     expect(seconds).toBe(10);
     expect(raw.values[0].data).toEqual([1, 2]);
     expect(errors.values[0]).toMatchObject({ code: 'E_DECODE', source: '"show" data' });
-    expect(errors.values[0].message).toContain('at seconds: expected number, got "ten"');
+    expect((errors.values[0] as RexsysDecodeError).issues).toEqual([expect.objectContaining({ path: 'seconds', expected: 'number', actual: 'ten' })]);
     [errors, shows, raw].forEach((r) => r.sub.unsubscribe());
   });
 

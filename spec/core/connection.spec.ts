@@ -122,7 +122,7 @@ describe('the connection pipeline (fake socket, virtual time)', () => {
     s.serverEmit('login', { status: 'fail', message: 'kicked' });
     expect(h.values[h.values.length - 1]).toBeUndefined();
     expect(h.state).toMatchObject({ status: 'unauthorized', reason: 'login refused' });
-    expect(h.errors[0].message).toContain('withdrew the login');
+    expect(h.errors.map((e) => e.code)).toEqual(['E_LOGIN_REFUSED']);
     expect(h.events.find((e) => e.type === 'disconnected')).toMatchObject({ reason: 'login refused' });
   });
 
