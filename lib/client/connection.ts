@@ -120,7 +120,9 @@ export function createConnection(o: ConnectionOptions): Connection {
       tap({
         next: () => (attempt = 0),
         // A refused token that can be renewed: certify again on the retry.
-        error: (e: unknown) => e instanceof RexsysAuthError && !e.final && credentials.invalidate(),
+        error: (e: unknown) => {
+          if (e instanceof RexsysAuthError && !e.final) credentials.invalidate();
+        },
       }),
       // "No session" from the moment one ends: in-flight sends learn it at once.
       catchError((e: unknown) =>

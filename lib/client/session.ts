@@ -112,7 +112,9 @@ export function loginSession(o: SessionOptions): Observable<Session> {
     // Every hello is checked for the whole session: a malformed one is reported, never fatal.
     const hellos$ = on$<unknown>(socket, HELLO_EVENT).pipe(
       map((payload) => decodeWith(Hello, payload, 'hello')),
-      tap((hello) => E.isLeft(hello) && o.decodeFailed(hello.left)),
+      tap((hello) => {
+        if (E.isLeft(hello)) o.decodeFailed(hello.left);
+      }),
       filter(E.isRight),
       map((hello) => hello.right.sid),
       share(),
