@@ -228,7 +228,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
   const encode = (receiver: string, command: string, data: unknown): unknown => {
     try {
       const codec = codecOf(commands, command);
-      const encoded = codec ? codec.encode(data) : data;
+      const encoded: unknown = codec ? codec.encode(data) : data;
       JSON.stringify(encoded);
       return encoded;
     } catch (e) {
@@ -285,9 +285,8 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     messages$: listen(undefined, undefined),
     errors$: errors.asObservable(),
     events$: events.asObservable(),
-    command$: ((command: string, codec?: t.Type<unknown, unknown, unknown>) =>
-      listen(command, codec ?? codecOf(commands, command))) as RexsysClient<C>['command$'],
-    send: send as RexsysClient<C>['send'],
+    command$: (command: string, codec?: t.Type<unknown, unknown, unknown>) => listen(command, codec ?? codecOf(commands, command)),
+    send,
     fanOut,
     reconnect(credentials?: RexsysCredentials) {
       if (isClosed()) return;

@@ -51,7 +51,7 @@ export function checkBackoff(backoff: RetryBackoffOptions): RetryBackoffOptions 
   if (b.initialDelay !== undefined && b.maxDelay !== undefined && b.maxDelay < b.initialDelay) {
     fail(`backoff.maxDelay (${b.maxDelay}) must not be below backoff.initialDelay (${b.initialDelay}).`);
   }
-  if (b.factor !== undefined && (positive('backoff.factor', b.factor) as number) < 1) fail(`backoff.factor must be >= 1, got ${b.factor}.`);
+  if (b.factor !== undefined && positive('backoff.factor', b.factor) < 1) fail(`backoff.factor must be >= 1, got ${b.factor}.`);
   if (b.jitter !== undefined && (typeof b.jitter !== 'number' || !(b.jitter >= 0 && b.jitter <= 1)))
     fail(`backoff.jitter must be from 0 to 1, got ${describe(b.jitter)}.`);
   if (b.maxRetries !== undefined) count('backoff.maxRetries', b.maxRetries, 0, true);
