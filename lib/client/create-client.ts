@@ -205,24 +205,27 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     }),
   );
 
+  const resolveVia = (via: Via): 'socket' | 'rest' => (via === 'auto' ? (state.value.status === 'ready' ? 'socket' : 'rest') : via);
+
   /**
-   * Seam: one plain send of data already encoded, over the transport given. Emits the
-   * send events; a failure errors the caller and is also reported on errors$.
+   * Seam: one plain send (what `delivery: 'server'` is) of data already encoded, over
+   * `via` (`'auto'` resolved now). Emits the send events; does not report its failure on
+   * errors$ (`send` does, once, whatever the delivery mode).
    */
-  const sendPlain = (receiver: string, command: string, data: unknown, via: 'socket' | 'rest', timeout: number): Observable<SendReceipt> =>
+  const transmit = (receiver: string, command: string, data: unknown, via: Via, timeout: number): Observable<SendReceipt> => {
+    const transport = resolveVia(via);
     // close() fails pending sends: socket ones through the outbox, REST ones here.
-    (via === 'socket'
-      ? sendOverSocket(socketSender, receiver, command, data, timeout)
-      : race(sendOverRest(restSender, receiver, command, data, timeout), closedWhilePending$)
+    return (
+      transport === 'socket'
+        ? sendOverSocket(socketSender, receiver, command, data, timeout)
+        : race(sendOverRest(restSender, receiver, command, data, timeout), closedWhilePending$)
     ).pipe(
-      tap((receipt) => emit({ type: 'sendAcked', via, receiver, command, acked: receipt.acked ?? true })),
-      catchError((e: unknown) => {
-        const error = asRexsysError(e);
-        emit({ type: 'sendFailed', via, receiver, command, error });
-        reportError(error);
-        return throwError(() => error);
+      tap({
+        next: (receipt) => emit({ type: 'sendAcked', via: transport, receiver, command, acked: receipt.acked ?? true }),
+        error: (e: unknown) => emit({ type: 'sendFailed', via: transport, receiver, command, error: asRexsysError(e) }),
       }),
     );
+  };
 
   /** The wire form of `data`: the map's codec applied, and checked to be serialisable (E_ENCODE otherwise). */
   const encode = (receiver: string, command: string, data: unknown): unknown => {
@@ -239,8 +242,6 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     }
   };
 
-  const resolveVia = (via: Via): 'socket' | 'rest' => (via === 'auto' ? (state.value.status === 'ready' ? 'socket' : 'rest') : via);
-
   const send = (
     message: { readonly receiver: string; readonly command: string; readonly data: unknown },
     sendOptions: SendOptions = {},
@@ -253,17 +254,23 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       }
       const { via = o.transport, timeout = o.sendTimeout } = sendOptions;
       checkTimeout('timeout', timeout);
-      const transport = resolveVia(via);
       let data: unknown;
       try {
         data = encode(receiver, command, message.data);
       } catch (e) {
         const error = asRexsysError(e);
-        emit({ type: 'sendFailed', via: transport, receiver, command, error });
+        emit({ type: 'sendFailed', via: resolveVia(via), receiver, command, error });
         reportError(error);
         return throwError(() => error);
       }
-      return sendPlain(receiver, command, data, transport, timeout);
+      // A failed send errors its own subscriber and is also reported on errors$.
+      return transmit(receiver, command, data, via, timeout).pipe(
+        catchError((e: unknown) => {
+          const error = asRexsysError(e);
+          reportError(error);
+          return throwError(() => error);
+        }),
+      );
     });
 
   const fanOut = (
