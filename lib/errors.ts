@@ -36,6 +36,8 @@ export type RexsysErrorCode =
   | 'E_CLOSED'
   /** The caller passed options that cannot work. */
   | 'E_INVALID_ARGUMENT'
+  /** A certified token arrived already expired or due for renewal: the server's clock and this one disagree (reported once). */
+  | 'E_CLOCK_SKEW'
   /** A failure that is none of the above: a bug of ours or a user callback throwing. Never retried. */
   | 'E_INTERNAL';
 
@@ -212,6 +214,25 @@ export class RexsysArgumentError extends RexsysError {
   declare readonly code: 'E_INVALID_ARGUMENT';
   constructor(message: string, options: RexsysErrorOptions = {}) {
     super('E_INVALID_ARGUMENT', message, options);
+  }
+}
+
+/**
+ * A certified token arrived already expired or due for renewal by this device's clock.
+ * Reported once on `errors$`; the client uses the token until the server refuses it and
+ * certifies again at most once a minute.
+ */
+export class RexsysClockSkewError extends RexsysError {
+  override readonly name = 'RexsysClockSkewError';
+  declare readonly code: 'E_CLOCK_SKEW';
+  /** When the token expires (ms since the epoch, by the server's clock). */
+  readonly expiresAt: number;
+  /** When it arrived (ms since the epoch, by this device's clock). */
+  readonly receivedAt: number;
+  constructor(message: string, options: RexsysErrorOptions & { readonly expiresAt: number; readonly receivedAt: number }) {
+    super('E_CLOCK_SKEW', message, options);
+    this.expiresAt = options.expiresAt;
+    this.receivedAt = options.receivedAt;
   }
 }
 

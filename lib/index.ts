@@ -4,9 +4,20 @@
  */
 export { createRexsysClient } from './client/create-client.js';
 export type {
+  ClientEvent,
+  ClientEventType,
+  ClientMetrics,
   CommandCodecs,
+  ConnectionLostReason,
   ConnectionState,
   ConnectionStatus,
+  IdleState,
+  ConnectingState,
+  AuthenticatingState,
+  ReadyState,
+  ReconnectingState,
+  UnauthorizedState,
+  ClosedState,
   DataOf,
   FanOutResult,
   RexsysClient,
@@ -27,6 +38,7 @@ export type { SocketIoOptions } from './transport/socket.js';
 export {
   RexsysArgumentError,
   RexsysAuthError,
+  RexsysClockSkewError,
   RexsysClosedError,
   RexsysDecodeError,
   RexsysEncodingError,

@@ -1,0 +1,68 @@
+import type { ClientEvent } from './events.js';
+
+/** Outcomes of the sends over one transport. */
+export interface SendCounts {
+  /** Succeeded (a socket send acked by the server, or a REST send answered with success). */
+  readonly ok: number;
+  /** Failed, whatever the code. */
+  readonly failed: number;
+}
+
+/** What `client.metrics()` returns: counters since the client was made, and gauges now. */
+export interface ClientMetrics {
+  /** `touid` messages decoded and handed to the streams. */
+  readonly messagesIn: number;
+  /** Payloads that failed to decode (messages, command data, hellos). */
+  readonly decodeFailures: number;
+  /** Sends by transport and outcome. */
+  readonly sends: { readonly socket: SendCounts; readonly rest: SendCounts };
+  /** Connection attempts (after the first). */
+  readonly reconnects: number;
+  /** Successful logins. */
+  readonly logins: number;
+  /** Productkeys exchanged for a token. */
+  readonly certifies: number;
+  /** Gauge: socket sends waiting for a logged-in socket. */
+  readonly outboxQueued: number;
+  /** Gauge: socket sends emitted and waiting for their ack. */
+  readonly outboxInflight: number;
+}
+
+/** The counters of {@link ClientMetrics} (the gauges are read when asked). */
+export type MetricCounters = Omit<ClientMetrics, 'outboxQueued' | 'outboxInflight'>;
+
+export const INITIAL_COUNTERS: MetricCounters = Object.freeze({
+  messagesIn: 0,
+  decodeFailures: 0,
+  sends: Object.freeze({ socket: Object.freeze({ ok: 0, failed: 0 }), rest: Object.freeze({ ok: 0, failed: 0 }) }),
+  reconnects: 0,
+  logins: 0,
+  certifies: 0,
+});
+
+const bump = (m: MetricCounters, via: 'socket' | 'rest', outcome: keyof SendCounts): MetricCounters => ({
+  ...m,
+  sends: { ...m.sends, [via]: { ...m.sends[via], [outcome]: m.sends[via][outcome] + 1 } },
+});
+
+/** Folds one event into the counters. Pure. */
+export function foldMetrics(m: MetricCounters, event: ClientEvent): MetricCounters {
+  switch (event.type) {
+    case 'messageReceived':
+      return { ...m, messagesIn: m.messagesIn + 1 };
+    case 'decodeFailed':
+      return { ...m, decodeFailures: m.decodeFailures + 1 };
+    case 'sendAcked':
+      return bump(m, event.via, 'ok');
+    case 'sendFailed':
+      return bump(m, event.via, 'failed');
+    case 'retryScheduled':
+      return { ...m, reconnects: m.reconnects + 1 };
+    case 'loginOk':
+      return { ...m, logins: m.logins + 1 };
+    case 'certified':
+      return { ...m, certifies: m.certifies + 1 };
+    default:
+      return m;
+  }
+}
