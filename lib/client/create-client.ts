@@ -1,6 +1,6 @@
 import * as E from '../protocol/either.js';
 import type * as t from 'io-ts';
-import { BehaviorSubject, Observable, Subject, catchError, concatMap, defer, from, map, of, race, takeUntil, throwError } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, asyncScheduler, catchError, concatMap, defer, from, map, mergeMap, of, race, takeUntil, throwError } from 'rxjs';
 import type { RexsysCredentials } from '../auth/certify.js';
 import { RexsysArgumentError, RexsysClosedError, asRexsysError, type RexsysError } from '../errors.js';
 import { TouidMessage, type RexsysMessage } from '../protocol/codecs.js';
@@ -13,6 +13,10 @@ import { Lease } from './lease.js';
 import { Outbox } from './outbox.js';
 import { sendOverRest } from './send-rest.js';
 import { sendOverSocket } from './send-socket.js';
+// confirmed delivery (lib/delivery)
+import { DeliveryEngine, deliveryEngine } from '../delivery/delivery-engine.js';
+import { resolveDeliveryOptions } from '../delivery/delivery-options.js';
+import { randomId } from '../delivery/random-id.js';
 import type { CommandCodecs, ConnectionState, FanOutResult, RexsysClient, RexsysClientOptions, SendOptions, SendReceipt, Via } from './types.js';
 
 const sameState = (a: ConnectionState, b: ConnectionState) =>
@@ -65,6 +69,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     socketAck = true,
     renewBefore = 60_000,
     restRetries = 3,
+    delivery: deliveryMode = 'server',
   } = options;
   if (!url || !project) throw new RexsysArgumentError('createRexsysClient needs a url and a project.');
   try {
@@ -100,8 +105,10 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     reportError,
     onTouid: (payload) => {
       const decoded = decodeWith(TouidMessage, payload, 'touid');
-      if (E.isRight(decoded)) dispatcher.dispatch(decoded.right);
-      else reportError(decoded.left);
+      // confirmed delivery: envelopes and confirmations are the engine's; plain messages go on.
+      if (E.isRight(decoded)) {
+        if (!delivery.receive(decoded.right)) dispatcher.dispatch(decoded.right);
+      } else reportError(decoded.left);
     },
     onReady: (socket, uid) => outbox.drain(socket, uid),
     onLost: (error) => outbox.connectionLost(error),
@@ -167,6 +174,31 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
   );
   const restSender = { url, project, channel, credentials: credentialSource, http, body: restBody, backoff, restRetries };
 
+  /** One plain send (what `delivery: 'server'` is), without reporting its failure. */
+  const transmit = (receiver: string, command: string, data: unknown, via: Via, timeout: number): Observable<SendReceipt> =>
+    resolveVia(via) === 'socket'
+      ? sendOverSocket(socketSender, receiver, command, data, timeout)
+      : race(sendOverRest(restSender, receiver, command, data, timeout), closedWhilePending$);
+
+  // ── confirmed delivery (lib/delivery): the engine and its host ──
+  const delivery = new DeliveryEngine(
+    {
+      transmit,
+      handOver: (message) => {
+        if (!dispatcher.listens(message.command)) return false;
+        dispatcher.dispatch(message);
+        return true;
+      },
+      hold: () => lease.acquire(),
+      uid: randomId,
+      now: () => Date.now(),
+      scheduler: asyncScheduler,
+      report: reportError,
+    },
+    resolveDeliveryOptions(options.confirmation),
+  );
+  // ── end of confirmed delivery ──
+
   const send = (
     message: { readonly receiver: string; readonly command: string; readonly data: unknown },
     sendOptions: SendOptions = {},
@@ -177,13 +209,10 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       if (typeof receiver !== 'string' || receiver === '' || typeof command !== 'string' || command === '') {
         return throwError(() => new RexsysArgumentError('send needs a receiver and a command (non-empty strings).'));
       }
-      const { via = transport, timeout = sendTimeout } = sendOptions;
+      const { via = transport, timeout = sendTimeout, delivery: mode = deliveryMode, ttl } = sendOptions;
       const data = encodeData(command, message.data);
       // close() fails pending sends: socket ones through the outbox, REST ones here.
-      const send$ =
-        resolveVia(via) === 'socket'
-          ? sendOverSocket(socketSender, receiver, command, data, timeout)
-          : race(sendOverRest(restSender, receiver, command, data, timeout), closedWhilePending$);
+      const send$ = mode === 'confirmed' ? delivery.send(receiver, command, data, { via, ttl, timeout }) : transmit(receiver, command, data, via, timeout);
       // A failed send errors its own subscriber and is also reported on errors$.
       return send$.pipe(
         catchError((e: unknown) => {
@@ -199,7 +228,8 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     sendOptions?: SendOptions,
   ): Observable<FanOutResult> =>
     from(message.receivers).pipe(
-      concatMap((receiver) =>
+      // Confirmed: every receiver at once (one offline receiver must not hold up the others for its ttl).
+      ((sendOptions?.delivery ?? deliveryMode) === 'confirmed' ? mergeMap : concatMap)((receiver: string) =>
         send({ receiver, command: message.command, data: message.data }, sendOptions).pipe(
           map((receipt): FanOutResult => ({ receiver, ok: true, receipt })),
           catchError((e: unknown) => of<FanOutResult>({ receiver, ok: false, error: asRexsysError(e) })),
@@ -207,7 +237,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       ),
     );
 
-  const client: RexsysClient<C> & { [internals]: ClientInternals } = {
+  const client: RexsysClient<C> & { [internals]: ClientInternals; [deliveryEngine]: DeliveryEngine } = {
     state$,
     messages$: listen(undefined, undefined),
     errors$: errors.asObservable(),
@@ -229,6 +259,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       if (closed) return;
       setState({ status: 'closed', attempt: 0 });
       closed = true;
+      delivery.dispose();
       outbox.failAll(new RexsysClosedError('The client was closed before the send completed.'));
       lease.dispose();
       connection.dispose();
@@ -237,6 +268,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       state.complete();
       errors.complete();
     },
+    [deliveryEngine]: delivery,
     get [internals](): ClientInternals {
       return {
         holders: lease.holders,

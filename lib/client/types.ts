@@ -6,6 +6,7 @@ import type { RexsysError } from '../errors.js';
 import type { Channel, RexsysMessage } from '../protocol/codecs.js';
 import type { RetryBackoffOptions } from '../operators/retry-backoff.js';
 import type { BodyFormat } from '../transport/http.js';
+import type { ConfirmedDeliveryOptions, DeliveryMode } from '../delivery/delivery-options.js';
 import type { SocketIoOptions } from '../transport/socket.js';
 
 /** Where the client stands. */
@@ -72,14 +73,22 @@ export interface RexsysClientOptions<C extends CommandCodecs = CommandCodecs> {
   readonly renewBefore?: number;
   /** Retries of a REST send after a network error or 5xx. @default 3 */
   readonly restRetries?: number;
+  /** The default `delivery` of every send: `'server'` (the server took it) or `'confirmed'` (the receiving client confirmed it). @default 'server' */
+  readonly delivery?: DeliveryMode;
+  /** Tuning of confirmed delivery: default `ttl`, retransmission, window, confirmation delay, clock-skew tolerance. */
+  readonly confirmation?: ConfirmedDeliveryOptions;
 }
 
 /** Per-send options. */
 export interface SendOptions {
   /** Transport. @default the client's `transport` option ('auto') */
   readonly via?: Via;
-  /** Milliseconds this send may take in all. @default the client's `sendTimeout` */
+  /** Milliseconds this send may take in all; with `delivery: 'confirmed'`, each transmission. @default the client's `sendTimeout` */
   readonly timeout?: number;
+  /** `'confirmed'`: the receipt comes once the receiving client confirmed it, else `E_UNCONFIRMED` after `ttl`. @default the client's `delivery` ('server') */
+  readonly delivery?: DeliveryMode;
+  /** Confirmed delivery: ms to wait for the receiver's confirmation (also the message's deadline). @default the client's `confirmation.ttl` (60000) */
+  readonly ttl?: number;
 }
 
 /** What a successful send emits. */
@@ -94,6 +103,10 @@ export interface SendReceipt {
   readonly acked?: boolean;
   /** REST: the envelope's `result`. */
   readonly result?: unknown;
+  /** Confirmed delivery: the message id (the received message carries it too). */
+  readonly id?: string;
+  /** Confirmed delivery: true, the receiving client confirmed it. */
+  readonly delivered?: boolean;
 }
 
 /** One receiver's outcome in a fan-out. */
