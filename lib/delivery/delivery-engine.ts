@@ -114,6 +114,7 @@ export class DeliveryEngine {
   private readonly outstanding = new Map<string, Subscription>();
   private readonly background = new Set<Subscription>();
   private confirmTimer: Subscription | undefined;
+  private lastConfirmFlush = -Infinity;
   private disposed = false;
 
   constructor(
@@ -354,12 +355,19 @@ export class DeliveryEngine {
     }
   }
 
+  /**
+   * Confirmations go out on the next turn when none went out for `confirmDelay` ms (so a
+   * lone message is confirmed at once), else when `confirmDelay` has passed since the
+   * last flush: one per sender instance covers everything handed over meanwhile.
+   */
   private scheduleConfirm(): void {
     if (this.confirmTimer || this.disposed) return;
+    const wait = Math.max(0, this.lastConfirmFlush + this.o.confirmDelay - this.host.now());
     this.confirmTimer = this.host.scheduler.schedule(() => {
       this.confirmTimer = undefined;
+      this.lastConfirmFlush = this.host.now();
       this.flushConfirmations();
-    }, this.o.confirmDelay);
+    }, wait);
   }
 
   /** One confirmation per sender instance with something new: `upTo` = its window's `next`. */
