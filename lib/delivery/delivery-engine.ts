@@ -88,6 +88,8 @@ interface WindowSlot {
   readonly epoch: string;
   state: ReceiverWindowState<RexsysMessage>;
   confirmDue: boolean;
+  /** The latest deadline seen: until it passed, a retransmit may still come (and must be known as a duplicate). */
+  latestExpiry: number;
 }
 
 export class DeliveryEngine {
@@ -329,8 +331,9 @@ export class DeliveryEngine {
     if (w) this.windows.delete(key);
     else {
       while (this.windows.size >= this.o.maxSenders) this.forgetWindow(this.windows.keys().next().value as string);
-      w = { sender, epoch: envelope.epoch, state: freshWindow(envelope.floor, now), confirmDue: false };
+      w = { sender, epoch: envelope.epoch, state: freshWindow(envelope.floor, now), confirmDue: false, latestExpiry: envelope.expires };
     }
+    if (envelope.expires > w.latestExpiry) w.latestExpiry = envelope.expires;
     this.windows.set(key, w); // most recently heard last
     const item: RexsysMessage = { ...message, data: envelope.data, id: envelope.id };
     const step = receiveInWindow(w.state, this.o, { seq: envelope.seq, floor: envelope.floor, expires: envelope.expires, item }, now, (m) =>
@@ -388,12 +391,17 @@ export class DeliveryEngine {
     }
   }
 
-  /** Forgets sender instances silent for `senderIdleExpiry` (oldest first: Map order is by last arrival). */
+  /**
+   * Forgets sender instances silent for `senderIdleExpiry` (oldest first: Map order is by
+   * last arrival) once every deadline they sent has passed (with the skew tolerance), so
+   * a late retransmit of a message already handed over is refused as expired, never
+   * handed over again.
+   */
   private sweep(now: number): void {
     const cutoff = now - this.o.senderIdleExpiry;
     for (const [key, w] of this.windows) {
       if (w.state.lastSeen > cutoff) break;
-      if (!w.confirmDue) this.forgetWindow(key);
+      if (!w.confirmDue && w.latestExpiry + this.o.skewTolerance < now) this.forgetWindow(key);
     }
   }
 

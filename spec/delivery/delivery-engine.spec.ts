@@ -7,7 +7,7 @@ import * as fc from 'fast-check';
 import { firstValueFrom, lastValueFrom, type Subscription } from 'rxjs';
 import { RexsysError } from '../../lib/errors';
 import type { SendReceipt } from '../../lib/client/types';
-import { CONFIRM_COMMAND } from '../../lib/delivery/envelope';
+import { CONFIRM_COMMAND, messageEnvelope } from '../../lib/delivery/envelope';
 import { SimNetwork, type SimClient } from './support/sim-network';
 
 interface Outcome {
@@ -268,6 +268,20 @@ describe('delivery engine (virtual time)', () => {
     sendAll(net, late, 'b', [net.now() + 120_000]);
     net.run();
     expect(b.engine.windowCount).toBe(1);
+  });
+
+  it('keeps an idle sender window while its deadlines are pending: a very late retransmit is still a duplicate', () => {
+    const net = new SimNetwork(17, {}, { senderIdleExpiry: 60_000 });
+    const b = net.add('b');
+    const env = messageEnvelope({ epoch: 'e', seq: 0, floor: 0, id: 'i', expires: 20 * 60_000, data: 1 });
+    b.engine.receive({ command: 'num', data: env, sender: 'a' });
+    net.run(5 * 60_000);
+    // Another sender's arrival runs the sweep; then the late retransmit.
+    b.engine.receive({ command: 'num', data: messageEnvelope({ epoch: 'z', seq: 0, floor: 0, id: 'z', expires: 1e12, data: 2 }), sender: 'z' });
+    b.engine.receive({ command: 'num', data: env, sender: 'a' });
+    expect(b.received.map((m) => m.data)).toEqual([1, 2]);
+    expect(b.engine.counters.duplicates).toBe(1);
+    expect(b.engine.windowCount).toBe(2);
   });
 
   it('cold: nothing is sent before subscribing', async () => {
