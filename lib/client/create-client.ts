@@ -197,6 +197,10 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     },
     resolveDeliveryOptions(options.confirmation),
   );
+  // Each login (first or again) tells the engine: probes go now, senders learn this receiver is back.
+  state.subscribe((s) => {
+    if (s.status === 'ready') delivery.online();
+  });
   // ── end of confirmed delivery ──
 
   const send = (

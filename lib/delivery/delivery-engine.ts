@@ -13,7 +13,18 @@ import { envelopeError, expiredError, unconfirmedError } from './delivery-errors
 import type { ResolvedDeliveryOptions } from './delivery-options.js';
 import { CONFIRM_COMMAND, confirmEnvelope, messageEnvelope, parseEnvelope, type MessageEnvelope } from './envelope.js';
 import { receive as receiveInWindow, freshWindow, type ReceiverWindowState } from './receiver-window.js';
-import { acknowledge, cancel, emptySenderQueue, enqueue, tick, wakeAtOf, type PendingEntry, type SenderQueueState, type SenderStep } from './sender-queue.js';
+import {
+  acknowledge,
+  cancel,
+  emptySenderQueue,
+  enqueue,
+  resume,
+  tick,
+  wakeAtOf,
+  type PendingEntry,
+  type SenderQueueState,
+  type SenderStep,
+} from './sender-queue.js';
 
 /** Internal: `client[deliveryEngine]` is the client's engine (tests, benchmarks); not public API. */
 export const deliveryEngine = Symbol('rexsys-rx delivery engine');
@@ -410,6 +421,25 @@ export class DeliveryEngine {
     if (!w) return;
     this.counters.abandoned += w.state.buffer.size;
     this.windows.delete(key);
+  }
+
+  // ── reconnects ───────────────────────────────────────────────────────────
+
+  /**
+   * This client just logged in (again). As a sender: receivers being probed are probed
+   * now rather than at the end of their backoff. As a receiver: every sender instance
+   * with deadlines still running gets a confirmation (`upTo` = where this receiver
+   * stands), which tells a sender probing it that it is back.
+   */
+  online(): void {
+    if (this.disposed) return;
+    const now = this.host.now();
+    for (const [receiver, slot] of this.queues) if (slot.state.mode === 'probe') this.apply(receiver, slot, resume(slot.state, this.o, now));
+    let due = false;
+    for (const w of this.windows.values()) {
+      if (w.latestExpiry + this.o.skewTolerance >= now) w.confirmDue = due = true;
+    }
+    if (due) this.scheduleConfirm();
   }
 
   // ── end ──────────────────────────────────────────────────────────────────

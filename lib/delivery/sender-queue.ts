@@ -89,7 +89,8 @@ export function acknowledge(s: SenderQueueState, c: SenderQueueConfig, upTo: num
   const effects: SenderEffect[] = [];
   let i = 0;
   while (i < s.pending.length && s.pending[i].seq < upTo) effects.push({ type: 'confirmed', entry: s.pending[i++] });
-  if (i === 0) return { ...plan(s, c, now, []), bogus: false };
+  // Nothing new, but the receiver is there: a silent spell may be over, probe now.
+  if (i === 0) return { ...plan(hurry(s, c, now), c, now, []), bogus: false };
   let pending = s.pending.slice(i);
   // Out of the silence: what went out while probing (or never) goes again, once.
   if (s.mode === 'probe') pending = pending.map((e) => (e.lastTx === undefined ? e : { ...e, lastTx: undefined }));
@@ -101,6 +102,22 @@ export function cancel(s: SenderQueueState, c: SenderQueueConfig, id: string, no
   const entry = s.pending.find((e) => e.id === id);
   if (!entry) return plan(s, c, now, []);
   return plan({ ...s, pending: s.pending.filter((e) => e !== entry) }, c, now, [{ type: 'cancelled', entry }]);
+}
+
+/**
+ * A sign that the receiver may be reachable again (it sent a confirmation, or this
+ * client just logged in): while probing, the next probe goes now, unless the head went
+ * out less than `retransmitAfter` ago (so a flood of such signs is no hot loop).
+ */
+export function resume(s: SenderQueueState, c: SenderQueueConfig, now: number): SenderStep {
+  return plan(hurry(s, c, now), c, now, []);
+}
+
+function hurry(s: SenderQueueState, c: SenderQueueConfig, now: number): SenderQueueState {
+  if (s.mode !== 'probe' || s.pending.length === 0) return s;
+  const last = s.pending[0].lastTx;
+  if (last !== undefined && last + c.retransmitAfter > now) return s;
+  return { ...s, nextProbeAt: now };
 }
 
 /** The clock moved: expire, retransmit, probe. */

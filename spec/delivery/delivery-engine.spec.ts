@@ -115,6 +115,30 @@ describe('delivery engine (virtual time)', () => {
     expect(probesLate).toBeLessThanOrEqual(3);
   });
 
+  it('a receiver that logs in again tells its senders: the probe goes at once, not at the end of its backoff', () => {
+    // Probes at 1.2, 3.2, 7.2, 15.2, 23.2 s: without the announcement the second message waits for the 23.2 s probe.
+    const times: number[] = [];
+    for (const announce of [false, true]) {
+      const net = new SimNetwork(18, {}, { retransmitAfter: 1000, maxProbeInterval: 8000 });
+      const a = net.add('a');
+      const b = net.add('b');
+      sendAll(net, a, 'b', [0]);
+      net.run(100);
+      b.online = false;
+      const outcomes = sendAll(net, a, 'b', [200, 300], 120_000);
+      net.at(20_000, () => {
+        b.online = true;
+        if (announce) b.engine.online();
+      });
+      net.run();
+      expect(outcomes.every((o) => o.receipt?.delivered)).toBe(true);
+      expect(numbers(b)).toEqual([0, 0, 1]);
+      times.push(net.wire.filter((w) => w.to === 'b' && w.arrived && w.command === 'num').pop()!.at);
+    }
+    expect(times[0]).toBeGreaterThan(23_000);
+    expect(times[1]).toBeLessThan(20_050);
+  });
+
   it('exactly once and in order with 30% loss, duplicates and reordering on the link', () => {
     const net = new SimNetwork(6, { loss: 0.3, duplicate: 0.3, latency: [1, 400] }, { retransmitAfter: 300 });
     const a = net.add('a');
