@@ -1,6 +1,10 @@
 /** Wire format v1: round trips, plain data, and malformed or forged envelopes. */
 import * as fc from 'fast-check';
 import { CONFIRM_COMMAND, ENVELOPE_KEY, confirmEnvelope, messageEnvelope, parseEnvelope } from '../../lib/delivery/envelope';
+import { SEED } from '../support/fault-kit';
+
+// One fixed seed per run (REXSYS_SEED replays another), so CI runs are reproducible.
+fc.configureGlobal({ seed: SEED });
 
 const good = { epoch: 'e1', seq: 3, floor: 1, id: 'id-1', expires: 1_800_000_000_000, data: { url: '/a' } };
 

@@ -1,6 +1,10 @@
 /** The sender queue as pure functions: unit cases and fast-check properties. */
 import * as fc from 'fast-check';
 import { acknowledge, cancel, emptySenderQueue, enqueue, floorOf, tick, type SenderQueueState, type SenderStep } from '../../lib/delivery/sender-queue';
+import { SEED } from '../support/fault-kit';
+
+// One fixed seed per run (REXSYS_SEED replays another), so CI runs are reproducible.
+fc.configureGlobal({ seed: SEED });
 
 const C = { retransmitAfter: 1000, maxProbeInterval: 8000, window: 4 };
 const msg = (id: string, expires = 1e12) => ({ id, command: 'c', data: id, expires });
