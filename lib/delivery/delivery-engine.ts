@@ -209,6 +209,8 @@ export class DeliveryEngine {
   private apply(receiver: string, slot: QueueSlot, step: SenderStep): void {
     slot.state = step.state;
     for (const effect of step.effects) {
+      // A subscriber may close the client from inside its receipt: stop there.
+      if (this.disposed) return;
       const { entry } = effect;
       if (effect.type === 'transmit') {
         this.transmit(receiver, slot, entry, effect.floor);
@@ -258,6 +260,7 @@ export class DeliveryEngine {
   }
 
   private transmit(receiver: string, slot: QueueSlot, entry: PendingEntry, floor: number): void {
+    if (this.disposed) return;
     const key = `${receiver}\0${entry.seq}`;
     // One copy at a time: a copy still waiting in the transport (e.g. the outbox) is enough.
     if (this.outstanding.has(key)) return;

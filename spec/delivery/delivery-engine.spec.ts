@@ -285,6 +285,20 @@ describe('delivery engine (virtual time)', () => {
     return expect(firstValueFrom(a.engine.send('b', 'x', 1, { via: 'auto', timeout: 1 }))).rejects.toMatchObject({ code: 'E_CLOSED' });
   });
 
+  it('a subscriber that closes the client inside its receipt leaves nothing running', () => {
+    const net = new SimNetwork(19, {}, { window: 2 });
+    const a = net.add('a');
+    net.add('b');
+    const errors: unknown[] = [];
+    net.at(0, () => {
+      a.engine.send('b', 'num', { n: 0 }, { via: 'auto', timeout: 1000 }).subscribe(() => a.engine.dispose());
+      for (let n = 1; n < 5; n++) a.engine.send('b', 'num', { n }, { via: 'auto', timeout: 1000 }).subscribe({ error: (e: unknown) => errors.push(e) });
+    });
+    net.run();
+    expect(a.engine.activeCount).toBe(0);
+    expect(errors.map((e) => (e as RexsysError).code)).toEqual(['E_CLOSED', 'E_CLOSED', 'E_CLOSED', 'E_CLOSED']);
+  });
+
   it('the receiver forgets idle senders and holds at most maxSenders windows', () => {
     const net = new SimNetwork(15, {}, { maxSenders: 3, senderIdleExpiry: 60_000 });
     const b = net.add('b');
