@@ -21,7 +21,6 @@ export { backoffDelay, type BackoffDelayOptions } from './operators/backoff-dela
 export { ofCommand, type OfCommandOptions } from './operators/of-command.js';
 export { sendTo, type SendToOptions } from './operators/send-to.js';
 export { DELIVERY_DEFAULTS, type ConfirmedDeliveryOptions, type DeliveryMode } from './delivery/delivery-options.js';
-export { CONFIRM_COMMAND, ENVELOPE_KEY, ENVELOPE_VERSION } from './delivery/envelope.js';
 export { encodeData, decodeData, decodeDataEither } from './protocol/encode-data.js';
 export { Channel, MessageData, type RexsysMessage } from './protocol/codecs.js';
 export type { BodyFormat } from './transport/http.js';
