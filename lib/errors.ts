@@ -30,6 +30,8 @@ export type RexsysErrorCode =
   | 'E_SEND_REFUSED'
   /** A confirmed send whose receiver did not confirm it within its `ttl`. */
   | 'E_UNCONFIRMED'
+  /** A confirmed message arrived after its deadline (+ clock-skew tolerance): dropped, not handed to the application. */
+  | 'E_EXPIRED'
   /** The responder's handler failed (request/reply). */
   | 'E_REMOTE'
   /** The client was closed. */
@@ -180,16 +182,17 @@ export class RexsysTimeoutError extends RexsysError {
  * never sent), the connection dropped between handing it to the server and the
  * server's ack (`E_OUTCOME_UNKNOWN`: it may or may not have been delivered), the
  * server answered a REST send with a failure status (`E_SEND_REFUSED`), a confirmed
- * send was not confirmed by its receiver in time (`E_UNCONFIRMED`), or a responder's
- * handler failed (`E_REMOTE`).
+ * send was not confirmed by its receiver in time (`E_UNCONFIRMED`), a confirmed message
+ * arrived after its deadline and was dropped (`E_EXPIRED`, on the receiver's `errors$`),
+ * or a responder's handler failed (`E_REMOTE`).
  */
 export class RexsysSendError extends RexsysError {
   override readonly name = 'RexsysSendError';
-  declare readonly code: 'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED' | 'E_UNCONFIRMED' | 'E_REMOTE';
+  declare readonly code: 'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED' | 'E_UNCONFIRMED' | 'E_EXPIRED' | 'E_REMOTE';
   readonly receiver: string;
   readonly command: string;
   constructor(
-    code: 'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED' | 'E_UNCONFIRMED' | 'E_REMOTE',
+    code: 'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED' | 'E_UNCONFIRMED' | 'E_EXPIRED' | 'E_REMOTE',
     message: string,
     options: RexsysErrorOptions & { readonly receiver: string; readonly command: string },
   ) {

@@ -3,6 +3,7 @@ import type * as t from 'io-ts';
 import {
   BehaviorSubject,
   EMPTY,
+  asyncScheduler,
   Observable,
   Subject,
   catchError,
@@ -12,6 +13,7 @@ import {
   ignoreElements,
   map,
   merge,
+  mergeMap,
   of,
   race,
   takeUntil,
@@ -35,6 +37,10 @@ import { sendOverSocket } from './send-socket.js';
 import type { Session } from './session.js';
 import { INITIAL_STATE, reduceState, type ConnectionState } from './state.js';
 import type { CommandCodecs, FanOutResult, RexsysClient, RexsysClientOptions, SendOptions, SendReceipt, Via } from './types.js';
+// confirmed delivery (lib/delivery)
+import { DeliveryEngine, deliveryEngine } from '../delivery/delivery-engine.js';
+import { resolveDeliveryOptions } from '../delivery/delivery-options.js';
+import { randomId } from '../delivery/random-id.js';
 
 /** Internal hooks for tests and benchmarks; not part of the public API. */
 export const internals = Symbol('rexsys-rx internals');
@@ -73,6 +79,10 @@ const isBlank = (s: unknown): boolean => typeof s !== 'string' || s.trim() === '
 export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mixed>>(options: RexsysClientOptions<C>): RexsysClient<C> {
   const o = resolveClientOptions(options);
   const commands: CommandCodecs = o.commands;
+  const deliveryMode = options.delivery ?? 'server';
+  if (deliveryMode !== 'server' && deliveryMode !== 'confirmed') {
+    throw new RexsysArgumentError(`delivery must be 'server' or 'confirmed', got ${String(deliveryMode)}.`);
+  }
 
   // ---- events → state (one reducer), metrics (one fold), events$ -------------------------------
   const state = new BehaviorSubject<ConnectionState>(INITIAL_STATE);
@@ -135,8 +145,10 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
   };
   const receive = (payload: unknown): void => {
     const decoded = decodeWith(TouidMessage, payload, 'touid');
-    if (E.isRight(decoded)) deliver(decoded.right);
-    else decodeFailed(decoded.left);
+    // confirmed delivery: envelopes and confirmations are the engine's; plain messages go on.
+    if (E.isRight(decoded)) {
+      if (!delivery.receive(decoded.right)) deliver(decoded.right);
+    } else decodeFailed(decoded.left);
   };
 
   const connection = createConnection({
@@ -242,6 +254,32 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     }
   };
 
+  // ── confirmed delivery (lib/delivery): the engine and its host ──
+  const delivery = new DeliveryEngine(
+    {
+      transmit,
+      handOver: (message) => {
+        if (!dispatcher.listens(message.command)) return false;
+        deliver(message);
+        return true;
+      },
+      hold: () => {
+        const held = session$.subscribe();
+        return () => held.unsubscribe();
+      },
+      uid: randomId,
+      now: () => Date.now(),
+      scheduler: asyncScheduler,
+      report: reportError,
+    },
+    resolveDeliveryOptions(options.confirmation),
+  );
+  // Each login (first or again) tells the engine: probes go now, senders learn this receiver is back.
+  state.subscribe((s) => {
+    if (s.status === 'ready') delivery.online();
+  });
+  // ── end of confirmed delivery ──
+
   const send = (
     message: { readonly receiver: string; readonly command: string; readonly data: unknown },
     sendOptions: SendOptions = {},
@@ -263,8 +301,10 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
         reportError(error);
         return throwError(() => error);
       }
+      const { delivery: mode = deliveryMode, ttl } = sendOptions;
+      const send$ = mode === 'confirmed' ? delivery.send(receiver, command, data, { via, ttl, timeout }) : transmit(receiver, command, data, via, timeout);
       // A failed send errors its own subscriber and is also reported on errors$.
-      return transmit(receiver, command, data, via, timeout).pipe(
+      return send$.pipe(
         catchError((e: unknown) => {
           const error = asRexsysError(e);
           reportError(error);
@@ -278,7 +318,8 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     sendOptions?: SendOptions,
   ): Observable<FanOutResult> =>
     from(message.receivers).pipe(
-      concatMap((receiver) =>
+      // Confirmed: every receiver at once (one offline receiver must not hold up the others for its ttl).
+      ((sendOptions?.delivery ?? deliveryMode) === 'confirmed' ? mergeMap : concatMap)((receiver: string) =>
         send({ receiver, command: message.command, data: message.data }, sendOptions).pipe(
           map((receipt): FanOutResult => ({ receiver, ok: true, receipt })),
           catchError((e: unknown) => of<FanOutResult>({ receiver, ok: false, error: asRexsysError(e) })),
@@ -287,7 +328,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     );
 
   // ---- the client ------------------------------------------------------------------------------
-  const client: RexsysClient<C> & { [internals]: ClientInternals } = {
+  const client: RexsysClient<C> & { [internals]: ClientInternals; [deliveryEngine]: DeliveryEngine } = {
     state$,
     messages$: listen(undefined, undefined),
     errors$: errors.asObservable(),
@@ -311,6 +352,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     close() {
       if (isClosed()) return;
       emit({ type: 'closed' });
+      delivery.dispose();
       outbox.failAll(new RexsysClosedError('The client was closed before the send completed.'));
       closing.next();
       closing.complete();
@@ -318,6 +360,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       events.complete();
       errors.complete();
     },
+    [deliveryEngine]: delivery,
     get [internals](): ClientInternals {
       return {
         holders,

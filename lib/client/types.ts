@@ -9,6 +9,7 @@ import type { BodyFormat } from '../transport/http.js';
 import type { ClientEvent } from './events.js';
 import type { ClientMetrics } from './metrics.js';
 import type { ConnectionState } from './state.js';
+import type { ConfirmedDeliveryOptions, DeliveryMode } from '../delivery/delivery-options.js';
 import type { SocketIoOptions } from '../transport/socket.js';
 
 export type {
@@ -84,14 +85,22 @@ export interface RexsysClientOptions<C extends CommandCodecs = CommandCodecs> {
    * @default true
    */
   readonly warnUnhandledErrors?: boolean;
+  /** The default `delivery` of every send: `'server'` (the server took it) or `'confirmed'` (the receiving client confirmed it). @default 'server' */
+  readonly delivery?: DeliveryMode;
+  /** Tuning of confirmed delivery: default `ttl`, retransmission, window, confirmation delay, clock-skew tolerance. */
+  readonly confirmation?: ConfirmedDeliveryOptions;
 }
 
 /** Per-send options. */
 export interface SendOptions {
   /** Transport. @default the client's `transport` option ('auto') */
   readonly via?: Via;
-  /** Milliseconds this send may take in all. @default the client's `sendTimeout` */
+  /** Milliseconds this send may take in all; with `delivery: 'confirmed'`, each transmission. @default the client's `sendTimeout` */
   readonly timeout?: number;
+  /** `'confirmed'`: the receipt comes once the receiving client confirmed it, else `E_UNCONFIRMED` after `ttl`. @default the client's `delivery` ('server') */
+  readonly delivery?: DeliveryMode;
+  /** Confirmed delivery: ms to wait for the receiver's confirmation (also the message's deadline). @default the client's `confirmation.ttl` (60000) */
+  readonly ttl?: number;
 }
 
 /** What a successful send emits. */
@@ -106,6 +115,10 @@ export interface SendReceipt {
   readonly acked?: boolean;
   /** REST: the envelope's `result`. */
   readonly result?: unknown;
+  /** Confirmed delivery: the message id (the received message carries it too). */
+  readonly id?: string;
+  /** Confirmed delivery: true, the receiving client confirmed it. */
+  readonly delivered?: boolean;
 }
 
 /** One receiver's outcome in a fan-out. */
