@@ -6,6 +6,7 @@ import {
   concat,
   defer,
   distinctUntilChanged,
+  filter,
   finalize,
   of,
   share,
@@ -26,6 +27,8 @@ import { retryBackoff, type RetryBackoffOptions } from '../operators/retry-backo
 import { createSocket, type SocketIoOptions } from '../transport/socket.js';
 import type { CredentialSource } from './credentials.js';
 import { reasonOf, type ClientEvent } from './events.js';
+import type { HeartbeatOptions } from '../liveness/heartbeat.js';
+import type { WakeReason } from '../liveness/browser-wake.js';
 import { loginSession, type Session } from './session.js';
 
 /** What the connection needs from the client that owns it. */
@@ -50,6 +53,10 @@ export interface ConnectionOptions {
   readonly onTouid: (payload: unknown) => void;
   /** Emits once when the client closes: everything ends. */
   readonly closing$: Observable<void>;
+  /** Prove each logged-in link at this pace, or `false`. */
+  readonly heartbeat: Required<HeartbeatOptions> | false;
+  /** Browser wake-ups: prove the link at once, and skip what is left of a backoff wait (except on `offline`). @default EMPTY */
+  readonly wake$?: Observable<WakeReason>;
   /** Makes a socket (tests pass a fake). @default createSocket */
   readonly openSocket?: (url: string, namespace: string, options: SocketIoOptions, connectTimeout: number) => Socket;
 }
@@ -115,6 +122,9 @@ export function createConnection(o: ConnectionOptions): Connection {
           emit,
           decodeFailed: o.decodeFailed,
           onTouid: o.onTouid,
+          channel,
+          heartbeat: o.heartbeat,
+          wake$: o.wake$,
         }),
       ),
       tap({
@@ -133,6 +143,7 @@ export function createConnection(o: ConnectionOptions): Connection {
       ),
       retryBackoff<Session | undefined>({
         ...backoff,
+        skipDelay: backoff.skipDelay ?? (o.wake$ ? o.wake$.pipe(filter((why) => why !== 'offline')) : undefined),
         shouldRetry: (e) => retryable(e) && (backoff.shouldRetry?.(e) ?? true),
         onRetry: (e, retry, delay) => {
           attempt = retry;

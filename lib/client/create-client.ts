@@ -29,7 +29,7 @@ import { createConnection } from './connection.js';
 import { CredentialSource } from './credentials.js';
 import { Dispatcher } from './dispatcher.js';
 import type { ClientEvent } from './events.js';
-import { INITIAL_COUNTERS, foldMetrics, type ClientMetrics } from './metrics.js';
+import { INITIAL_COUNTERS, foldMetrics, summariseRtts, type ClientMetrics } from './metrics.js';
 import { checkTimeout, resolveClientOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { sendOverRest } from './send-rest.js';
@@ -37,6 +37,9 @@ import { sendOverSocket } from './send-socket.js';
 import type { Session } from './session.js';
 import { INITIAL_STATE, reduceState, type ConnectionState } from './state.js';
 import type { CommandCodecs, FanOutResult, RexsysClient, RexsysClientOptions, SendOptions, SendReceipt, Via } from './types.js';
+import { browserWake } from '../liveness/browser-wake.js';
+import { resolveHeartbeat } from '../liveness/heartbeat.js';
+import { HEARTBEAT_COMMAND } from '../liveness/heartbeat-probe.js';
 // confirmed delivery (lib/delivery)
 import { DeliveryEngine, deliveryEngine } from '../delivery/delivery-engine.js';
 import { resolveDeliveryOptions } from '../delivery/delivery-options.js';
@@ -79,6 +82,7 @@ const isBlank = (s: unknown): boolean => typeof s !== 'string' || s.trim() === '
 export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mixed>>(options: RexsysClientOptions<C>): RexsysClient<C> {
   const o = resolveClientOptions(options);
   const commands: CommandCodecs = o.commands;
+  const heartbeat = resolveHeartbeat(options.heartbeat);
   const deliveryMode = options.delivery ?? 'server';
   if (deliveryMode !== 'server' && deliveryMode !== 'confirmed') {
     throw new RexsysArgumentError(`delivery must be 'server' or 'confirmed', got ${String(deliveryMode)}.`);
@@ -144,6 +148,8 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     dispatcher.dispatch(message);
   };
   const receive = (payload: unknown): void => {
+    // Our own heartbeat, routed back by the server (or another client's of the same uid): never the application's.
+    if ((payload as { command?: unknown } | null)?.command === HEARTBEAT_COMMAND) return;
     const decoded = decodeWith(TouidMessage, payload, 'touid');
     // confirmed delivery: envelopes and confirmations are the engine's; plain messages go on.
     if (E.isRight(decoded)) {
@@ -167,6 +173,8 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     decodeFailed,
     onTouid: receive,
     closing$: closing,
+    heartbeat,
+    wake$: browserWake(),
   });
 
   let holders = 0;
@@ -346,7 +354,8 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       return state.value;
     },
     metrics(): ClientMetrics {
-      return { ...counters, outboxQueued: outbox.queuedCount, outboxInflight: outbox.inflightCount };
+      const { rtts, probes, ...counts } = counters;
+      return { ...counts, heartbeat: summariseRtts(rtts, probes), outboxQueued: outbox.queuedCount, outboxInflight: outbox.inflightCount };
     },
     /** Seam: everything the client owns ends here (streams complete, pending sends fail, the socket closes). */
     close() {

@@ -70,6 +70,8 @@ export type ClientEvent =
   | { readonly type: 'sendEmitted'; readonly receiver: string; readonly command: string }
   /** A send succeeded (`acked` for a socket send the server acked). */
   | { readonly type: 'sendAcked'; readonly via: 'socket' | 'rest'; readonly receiver: string; readonly command: string; readonly acked: boolean }
+  /** A heartbeat probe was answered after `rtt` ms (see the `heartbeat` option). */
+  | { readonly type: 'heartbeat'; readonly rtt: number }
   /** A send failed. */
   | { readonly type: 'sendFailed'; readonly via: 'socket' | 'rest'; readonly receiver: string; readonly command: string; readonly error: RexsysError };
 

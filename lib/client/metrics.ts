@@ -22,14 +22,40 @@ export interface ClientMetrics {
   readonly logins: number;
   /** Productkeys exchanged for a token. */
   readonly certifies: number;
+  /** Heartbeat round trips (ms): probes answered, the last, and a summary of the latest 64. */
+  readonly heartbeat: HeartbeatSummary;
   /** Gauge: socket sends waiting for a logged-in socket. */
   readonly outboxQueued: number;
   /** Gauge: socket sends emitted and waiting for their ack. */
   readonly outboxInflight: number;
 }
 
-/** The counters of {@link ClientMetrics} (the gauges are read when asked). */
-export type MetricCounters = Omit<ClientMetrics, 'outboxQueued' | 'outboxInflight'>;
+/** Heartbeat round-trip times in ms; `undefined` before the first answered probe. */
+export interface HeartbeatSummary {
+  readonly probes: number;
+  readonly last: number | undefined;
+  readonly p50: number | undefined;
+  readonly p90: number | undefined;
+  readonly max: number | undefined;
+}
+
+/** The counters of {@link ClientMetrics} (the gauges and the heartbeat summary are computed when asked). */
+export type MetricCounters = Omit<ClientMetrics, 'outboxQueued' | 'outboxInflight' | 'heartbeat'> & {
+  /** The latest heartbeat round trips (at most {@link RTT_WINDOW}), oldest first, and how many there were in all. */
+  readonly rtts: readonly number[];
+  readonly probes: number;
+};
+
+/** How many heartbeat round trips the summary covers. */
+export const RTT_WINDOW = 64;
+
+/** The summary of the latest round trips (nearest-rank percentiles). Pure. */
+export function summariseRtts(rtts: readonly number[], probes: number): HeartbeatSummary {
+  if (rtts.length === 0) return { probes, last: undefined, p50: undefined, p90: undefined, max: undefined };
+  const sorted = [...rtts].sort((a, b) => a - b);
+  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+  return { probes, last: rtts[rtts.length - 1], p50: rank(0.5), p90: rank(0.9), max: sorted[sorted.length - 1] };
+}
 
 export const INITIAL_COUNTERS: MetricCounters = Object.freeze({
   messagesIn: 0,
@@ -38,6 +64,8 @@ export const INITIAL_COUNTERS: MetricCounters = Object.freeze({
   reconnects: 0,
   logins: 0,
   certifies: 0,
+  rtts: Object.freeze([]),
+  probes: 0,
 });
 
 const bump = (m: MetricCounters, via: 'socket' | 'rest', outcome: keyof SendCounts): MetricCounters => ({
@@ -62,6 +90,8 @@ export function foldMetrics(m: MetricCounters, event: ClientEvent): MetricCounte
       return { ...m, logins: m.logins + 1 };
     case 'certified':
       return { ...m, certifies: m.certifies + 1 };
+    case 'heartbeat':
+      return { ...m, probes: m.probes + 1, rtts: [...m.rtts.slice(m.rtts.length >= RTT_WINDOW ? 1 : 0), event.rtt] };
     default:
       return m;
   }

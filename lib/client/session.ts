@@ -7,6 +7,7 @@ import {
   ignoreElements,
   map,
   merge,
+  of,
   race,
   share,
   shareReplay,
@@ -23,6 +24,9 @@ import { Hello, classifyLoginReply } from '../protocol/codecs.js';
 import { HELLO_EVENT } from '../protocol/hello-parser.js';
 import { decodeWith } from '../protocol/report.js';
 import { withoutTokens } from '../transport/http.js';
+import { heartbeat, type HeartbeatOptions } from '../liveness/heartbeat.js';
+import { packetsOf, probeOverSocket } from '../liveness/heartbeat-probe.js';
+import type { Channel } from '../protocol/codecs.js';
 import { reasonOf, withReason, type ClientEvent } from './events.js';
 
 /** A logged-in socket: what the outbox sends on. */
@@ -53,6 +57,12 @@ export interface SessionOptions {
   readonly decodeFailed: (error: RexsysDecodeError) => void;
   /** Every raw `touid` payload. */
   readonly onTouid: (payload: unknown) => void;
+  /** The namespace family (the heartbeat's `request` names it). */
+  readonly channel: Channel;
+  /** Prove the logged-in link at this pace, or `false`. */
+  readonly heartbeat: Required<HeartbeatOptions> | false;
+  /** Reasons to prove the link at once (browser wake-ups). @default EMPTY */
+  readonly wake$?: Observable<unknown>;
 }
 
 /** The events of a socket.io socket as an Observable (socket.io's `on`/`off`). */
@@ -179,8 +189,28 @@ export function loginSession(o: SessionOptions): Observable<Session> {
 
     const touid$ = on$<unknown>(socket, 'touid').pipe(tap(o.onTouid), ignoreElements());
 
+    // Logged in: prove the link at the heartbeat's pace; a missed probe ends the session (reason 'heartbeat').
+    const hb = o.heartbeat;
+    const live$ = hb
+      ? login$.pipe(
+          switchMap((session) =>
+            merge(
+              of(session),
+              heartbeat(hb, {
+                probe: () => probeOverSocket(socket, o.channel, session.uid, hb.timeout),
+                activity$: packetsOf(socket),
+                wake$: o.wake$,
+              }).pipe(
+                tap((rtt) => emit({ type: 'heartbeat', rtt })),
+                ignoreElements(),
+              ),
+            ),
+          ),
+        )
+      : login$;
+
     let loggedIn = false;
-    const subscription = merge(dropped$, hellos$.pipe(ignoreElements()), touid$, login$).subscribe({
+    const subscription = merge(dropped$, hellos$.pipe(ignoreElements()), touid$, live$).subscribe({
       next: (session) => {
         loggedIn = true;
         subscriber.next(session);

@@ -11,6 +11,7 @@ import type { ClientMetrics } from './metrics.js';
 import type { ConnectionState } from './state.js';
 import type { ConfirmedDeliveryOptions, DeliveryMode } from '../delivery/delivery-options.js';
 import type { SocketIoOptions } from '../transport/socket.js';
+import type { HeartbeatOptions } from '../liveness/heartbeat.js';
 
 export type {
   ConnectionStatus,
@@ -85,6 +86,17 @@ export interface RexsysClientOptions<C extends CommandCodecs = CommandCodecs> {
    * @default true
    */
   readonly warnUnhandledErrors?: boolean;
+  /**
+   * Prove the logged-in link end to end: after `interval` ms with nothing received (no
+   * message, ack or server ping), a self-addressed `request` the server acks; no ack
+   * within `timeout` ms ends the session with reason `'heartbeat'` and the client
+   * reconnects with backoff. It notices a black-holed link (no TCP reset) in at most
+   * `interval + timeout` ms instead of the server's ping timeout (45 s with
+   * python-socketio's defaults). Cost: one small `request` and one `touid` per client per
+   * `interval` of silence, none while traffic flows. `false` turns it off.
+   * @default { interval: 15000, timeout: 5000 }
+   */
+  readonly heartbeat?: HeartbeatOptions | false;
   /** The default `delivery` of every send: `'server'` (the server took it) or `'confirmed'` (the receiving client confirmed it). @default 'server' */
   readonly delivery?: DeliveryMode;
   /** Tuning of confirmed delivery: default `ttl`, retransmission, window, confirmation delay, clock-skew tolerance. */

@@ -1,4 +1,4 @@
-import { asyncScheduler, defer, retry, tap, timer, type MonoTypeOperatorFunction } from 'rxjs';
+import { asyncScheduler, defer, merge, retry, take, tap, timer, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { backoffDelay, type BackoffDelayOptions } from './backoff-delay.js';
 
 /** Options of {@link retryBackoff}. */
@@ -19,6 +19,12 @@ export interface RetryBackoffOptions extends BackoffDelayOptions {
   readonly stablePeriod?: number;
   /** Called before each wait, with the error, the retry number (1-based) and the delay. @default none */
   readonly onRetry?: (error: unknown, retry: number, delay: number) => void;
+  /**
+   * A wait in progress ends early when this emits (the count goes on as usual): e.g. the
+   * browser came back `online`, so the rest of a long backoff would only be lost time.
+   * @default none
+   */
+  readonly skipDelay?: Observable<unknown>;
 }
 
 /**
@@ -34,7 +40,7 @@ export interface RetryBackoffOptions extends BackoffDelayOptions {
  * ```
  */
 export function retryBackoff<T>(options: RetryBackoffOptions = {}): MonoTypeOperatorFunction<T> {
-  const { maxRetries = Infinity, shouldRetry = () => true, resetOnSuccess = true, stablePeriod = 0, onRetry } = options;
+  const { maxRetries = Infinity, shouldRetry = () => true, resetOnSuccess = true, stablePeriod = 0, onRetry, skipDelay } = options;
   return (source) =>
     defer(() => {
       let retries = 0;
@@ -52,7 +58,8 @@ export function retryBackoff<T>(options: RetryBackoffOptions = {}): MonoTypeOper
             retries++;
             const ms = backoffDelay(retries, options);
             onRetry?.(error, retries, ms);
-            return timer(ms);
+            // merge, not race: a skipDelay that completes (EMPTY outside a browser) must not end the retries.
+            return skipDelay ? merge(timer(ms), skipDelay).pipe(take(1)) : timer(ms);
           },
         }),
       );

@@ -1,6 +1,6 @@
 /** The state reducer and the metrics fold, as plain functions. */
 import type { ClientEvent } from '../../lib/client/events';
-import { INITIAL_COUNTERS, foldMetrics } from '../../lib/client/metrics';
+import { INITIAL_COUNTERS, RTT_WINDOW, foldMetrics, summariseRtts } from '../../lib/client/metrics';
 import { INITIAL_STATE, reduceState, type ConnectionState } from '../../lib/client/state';
 import { RexsysAuthError, RexsysInternalError, RexsysTransportError } from '../../lib/errors';
 
@@ -101,7 +101,20 @@ describe('foldMetrics', () => {
       reconnects: 1,
       logins: 1,
       certifies: 1,
+      rtts: [],
+      probes: 0,
     });
     expect(INITIAL_COUNTERS.messagesIn).toBe(0);
+  });
+
+  it('keeps the latest 64 heartbeat round trips and summarises them by nearest rank', () => {
+    const beats: ClientEvent[] = Array.from({ length: 100 }, (_, i) => ({ type: 'heartbeat', rtt: i + 1 }));
+    const m = beats.reduce(foldMetrics, INITIAL_COUNTERS);
+    expect(m.probes).toBe(100);
+    expect(m.rtts).toHaveLength(RTT_WINDOW);
+    expect(m.rtts[0]).toBe(37);
+    expect(summariseRtts(m.rtts, m.probes)).toEqual({ probes: 100, last: 100, p50: 68, p90: 94, max: 100 });
+    expect(summariseRtts([], 0)).toEqual({ probes: 0, last: undefined, p50: undefined, p90: undefined, max: undefined });
+    expect(summariseRtts([5], 1)).toEqual({ probes: 1, last: 5, p50: 5, p90: 5, max: 5 });
   });
 });

@@ -77,6 +77,7 @@ export function harness(options: HarnessOptions = {}) {
     decodeFailed: (e) => errors.push(e),
     onTouid: (p) => touids.push(p),
     closing$: closing,
+    heartbeat: false,
     openSocket: (_url, namespace) => {
       const socket = new FakeSocket(namespace, `sid-${sockets.length + 1}`);
       sockets.push(socket);
