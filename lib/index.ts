@@ -7,6 +7,8 @@ export type {
   ClientEvent,
   ClientEventType,
   ClientMetrics,
+  HeartbeatSummary,
+  SendCounts,
   CommandCodecs,
   ConnectionLostReason,
   ConnectionState,
@@ -26,6 +28,7 @@ export type {
   SendReceipt,
   Via,
 } from './client/types.js';
+export { heartbeat, DEFAULT_HEARTBEAT, type HeartbeatOptions, type HeartbeatSource } from './liveness/heartbeat.js';
 export { certify, type CertifyOptions, type RexsysCredentials } from './auth/certify.js';
 export { retryBackoff, type RetryBackoffOptions } from './operators/retry-backoff.js';
 export { backoffDelay, type BackoffDelayOptions } from './operators/backoff-delay.js';

@@ -25,7 +25,7 @@ export type {
   ClosedState,
 } from './state.js';
 export type { ClientEvent, ClientEventType, ConnectionLostReason } from './events.js';
-export type { ClientMetrics } from './metrics.js';
+export type { ClientMetrics, HeartbeatSummary, SendCounts } from './metrics.js';
 
 /** How a message is sent: over the socket (`request`), over REST, or whichever is ready. */
 export type Via = 'auto' | 'socket' | 'rest';

@@ -33,3 +33,4 @@ export {
   type MessageEnvelope,
   type ParsedEnvelope,
 } from '../delivery/envelope.js';
+export { HEARTBEAT_COMMAND } from '../liveness/heartbeat-probe.js';
