@@ -29,7 +29,7 @@ import { createConnection } from './connection.js';
 import { CredentialSource } from './credentials.js';
 import { Dispatcher } from './dispatcher.js';
 import type { ClientEvent } from './events.js';
-import { INITIAL_COUNTERS, foldMetrics, summariseRtts, type ClientMetrics } from './metrics.js';
+import { MetricsRecorder, type ClientMetrics } from './metrics.js';
 import { checkTimeout, resolveClientOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { sendOverRest } from './send-rest.js';
@@ -93,12 +93,12 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
   const events = new Subject<ClientEvent>();
   const errors = new Subject<RexsysError>();
   const closing = new Subject<void>();
-  let counters = INITIAL_COUNTERS;
+  const metrics = new MetricsRecorder();
   const isClosed = () => state.value.status === 'closed';
 
   const emit = (event: ClientEvent): void => {
     const next = reduceState(state.value, event);
-    counters = foldMetrics(counters, event);
+    metrics.record(event);
     if (next !== state.value) state.next(next);
     events.next(event);
   };
@@ -354,8 +354,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       return state.value;
     },
     metrics(): ClientMetrics {
-      const { rtts, probes, ...counts } = counters;
-      return { ...counts, heartbeat: summariseRtts(rtts, probes), outboxQueued: outbox.queuedCount, outboxInflight: outbox.inflightCount };
+      return metrics.snapshot({ outboxQueued: outbox.queuedCount, outboxInflight: outbox.inflightCount });
     },
     /** Seam: everything the client owns ends here (streams complete, pending sends fail, the socket closes). */
     close() {

@@ -39,17 +39,10 @@ export interface HeartbeatSummary {
   readonly max: number | undefined;
 }
 
-/** The counters of {@link ClientMetrics} (the gauges and the heartbeat summary are computed when asked). */
-export type MetricCounters = Omit<ClientMetrics, 'outboxQueued' | 'outboxInflight' | 'heartbeat'> & {
-  /** The latest heartbeat round trips (at most {@link RTT_WINDOW}), oldest first, and how many there were in all. */
-  readonly rtts: readonly number[];
-  readonly probes: number;
-};
-
 /** How many heartbeat round trips the summary covers. */
 export const RTT_WINDOW = 64;
 
-/** The summary of the latest round trips (nearest-rank percentiles). Pure. */
+/** The summary of round trips (nearest-rank percentiles over `rtts`, oldest first). Pure. */
 export function summariseRtts(rtts: readonly number[], probes: number): HeartbeatSummary {
   if (rtts.length === 0) return { probes, last: undefined, p50: undefined, p90: undefined, max: undefined };
   const sorted = [...rtts].sort((a, b) => a - b);
@@ -57,42 +50,71 @@ export function summariseRtts(rtts: readonly number[], probes: number): Heartbea
   return { probes, last: rtts[rtts.length - 1], p50: rank(0.5), p90: rank(0.9), max: sorted[sorted.length - 1] };
 }
 
-export const INITIAL_COUNTERS: MetricCounters = Object.freeze({
-  messagesIn: 0,
-  decodeFailures: 0,
-  sends: Object.freeze({ socket: Object.freeze({ ok: 0, failed: 0 }), rest: Object.freeze({ ok: 0, failed: 0 }) }),
-  reconnects: 0,
-  logins: 0,
-  certifies: 0,
-  rtts: Object.freeze([]),
-  probes: 0,
-});
+/**
+ * Counts {@link ClientEvent}s for `client.metrics()`. Metrics are not state: counting is
+ * on the receive path, so it increments fields in place (no object per message) and
+ * `snapshot()` copies them out when asked.
+ */
+export class MetricsRecorder {
+  private messagesIn = 0;
+  private decodeFailures = 0;
+  private socketOk = 0;
+  private socketFailed = 0;
+  private restOk = 0;
+  private restFailed = 0;
+  private reconnects = 0;
+  private logins = 0;
+  private certifies = 0;
+  private probes = 0;
+  private readonly rtts: number[] = [];
 
-const bump = (m: MetricCounters, via: 'socket' | 'rest', outcome: keyof SendCounts): MetricCounters => ({
-  ...m,
-  sends: { ...m.sends, [via]: { ...m.sends[via], [outcome]: m.sends[via][outcome] + 1 } },
-});
+  /** Counts one event. */
+  record(event: ClientEvent): void {
+    switch (event.type) {
+      case 'messageReceived':
+        this.messagesIn++;
+        return;
+      case 'decodeFailed':
+        this.decodeFailures++;
+        return;
+      case 'sendAcked':
+        if (event.via === 'socket') this.socketOk++;
+        else this.restOk++;
+        return;
+      case 'sendFailed':
+        if (event.via === 'socket') this.socketFailed++;
+        else this.restFailed++;
+        return;
+      case 'retryScheduled':
+        this.reconnects++;
+        return;
+      case 'loginOk':
+        this.logins++;
+        return;
+      case 'certified':
+        this.certifies++;
+        return;
+      case 'heartbeat':
+        this.probes++;
+        if (this.rtts.length >= RTT_WINDOW) this.rtts.shift();
+        this.rtts.push(event.rtt);
+        return;
+      default:
+        return;
+    }
+  }
 
-/** Folds one event into the counters. Pure. */
-export function foldMetrics(m: MetricCounters, event: ClientEvent): MetricCounters {
-  switch (event.type) {
-    case 'messageReceived':
-      return { ...m, messagesIn: m.messagesIn + 1 };
-    case 'decodeFailed':
-      return { ...m, decodeFailures: m.decodeFailures + 1 };
-    case 'sendAcked':
-      return bump(m, event.via, 'ok');
-    case 'sendFailed':
-      return bump(m, event.via, 'failed');
-    case 'retryScheduled':
-      return { ...m, reconnects: m.reconnects + 1 };
-    case 'loginOk':
-      return { ...m, logins: m.logins + 1 };
-    case 'certified':
-      return { ...m, certifies: m.certifies + 1 };
-    case 'heartbeat':
-      return { ...m, probes: m.probes + 1, rtts: [...m.rtts.slice(m.rtts.length >= RTT_WINDOW ? 1 : 0), event.rtt] };
-    default:
-      return m;
+  /** A copy of the counters, with the gauges read now. */
+  snapshot(gauges: { readonly outboxQueued: number; readonly outboxInflight: number }): ClientMetrics {
+    return {
+      messagesIn: this.messagesIn,
+      decodeFailures: this.decodeFailures,
+      sends: { socket: { ok: this.socketOk, failed: this.socketFailed }, rest: { ok: this.restOk, failed: this.restFailed } },
+      reconnects: this.reconnects,
+      logins: this.logins,
+      certifies: this.certifies,
+      heartbeat: summariseRtts(this.rtts, this.probes),
+      ...gauges,
+    };
   }
 }

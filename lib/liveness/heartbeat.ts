@@ -3,11 +3,16 @@ import {
   Observable,
   asyncScheduler,
   defer,
-  repeat,
+  NEVER,
+  filter,
+  ignoreElements,
   map,
   merge,
-  startWith,
+  of,
+  race,
+  repeat,
   switchMap,
+  tap,
   take,
   throwError,
   timeout as rxTimeout,
@@ -82,36 +87,49 @@ export function heartbeat(options: HeartbeatOptions, source: HeartbeatSource): O
   const { interval, timeout } = resolveHeartbeat(options) as Required<HeartbeatOptions>;
   const { probe, activity$ = EMPTY, wake$ = EMPTY, scheduler = asyncScheduler } = source;
 
-  const probeOnce = (): Observable<number> =>
-    defer(() => {
-      const sent = scheduler.now();
-      return probe().pipe(
-        take(1),
-        rxTimeout({
-          first: timeout,
-          scheduler,
-          with: () =>
-            throwError(
-              () =>
-                new RexsysTransportError(
-                  'E_NETWORK',
-                  `The link did not answer a heartbeat within ${timeout} ms: it is dead (a black hole or a half-open socket).`,
-                  {
-                    reason: 'heartbeat',
-                  },
-                ),
-            ),
-        }),
-        map(() => scheduler.now() - sent),
-      );
+  return defer(() => {
+    // Activity only stamps the time (it is on the receive path: no timer or subscription per
+    // message); the silence timer reads the stamp when it fires and waits out the rest.
+    let lastProof = scheduler.now();
+    const stamp = () => {
+      lastProof = scheduler.now();
+    };
+    const track$ = activity$.pipe(tap(stamp), ignoreElements());
+
+    const silence$: Observable<unknown> = defer(() => {
+      const quiet = scheduler.now() - lastProof;
+      return quiet >= interval ? of(quiet) : timer(interval - quiet, scheduler).pipe(switchMap(() => silence$));
     });
 
-  // One cycle: wait for `interval` of silence (or a wake-up), probe, emit the round trip.
-  // Repeating the cycle makes an answered probe a proof like any other.
-  const cycles$: Observable<number> = defer(() => merge(timer(interval, scheduler), wake$).pipe(take(1), switchMap(probeOnce))).pipe(repeat());
-  // Each proof of life (activity) restarts the count.
-  return activity$.pipe(
-    startWith(undefined),
-    switchMap(() => cycles$),
-  );
+    const dead = () =>
+      new RexsysTransportError('E_NETWORK', `The link did not answer a heartbeat within ${timeout} ms: it is dead (a black hole or a half-open socket).`, {
+        reason: 'heartbeat',
+      });
+
+    // A probe's answer emits its round trip; activity meanwhile proves the link as well (no round trip to report).
+    const probeOnce = (): Observable<number> =>
+      defer(() => {
+        const sent = scheduler.now();
+        return race(
+          probe().pipe(
+            take(1),
+            map(() => scheduler.now() - sent),
+          ),
+          // (merged with NEVER: an activity$ that completes must not win the race)
+          merge(activity$, NEVER).pipe(
+            take(1),
+            map(() => -1),
+          ),
+        ).pipe(
+          take(1),
+          rxTimeout({ first: timeout, scheduler, with: () => throwError(dead) }),
+          tap(stamp),
+          filter((rtt) => rtt >= 0),
+        );
+      });
+
+    // One cycle: `interval` of silence (or a wake-up), then a probe. Repeated while subscribed.
+    const cycles$ = defer(() => merge(silence$, wake$).pipe(take(1), switchMap(probeOnce))).pipe(repeat());
+    return merge(track$, cycles$);
+  });
 }

@@ -1,6 +1,6 @@
 /** The state reducer and the metrics fold, as plain functions. */
 import type { ClientEvent } from '../../lib/client/events';
-import { INITIAL_COUNTERS, RTT_WINDOW, foldMetrics, summariseRtts } from '../../lib/client/metrics';
+import { MetricsRecorder, RTT_WINDOW, summariseRtts } from '../../lib/client/metrics';
 import { INITIAL_STATE, reduceState, type ConnectionState } from '../../lib/client/state';
 import { RexsysAuthError, RexsysInternalError, RexsysTransportError } from '../../lib/errors';
 
@@ -82,8 +82,14 @@ describe('reduceState', () => {
   });
 });
 
-describe('foldMetrics', () => {
-  it('counts messages, decode failures, sends by transport and outcome, reconnects, logins, certifies', () => {
+describe('MetricsRecorder', () => {
+  const recorded = (events: ClientEvent[]) => {
+    const m = new MetricsRecorder();
+    events.forEach((e) => m.record(e));
+    return m.snapshot({ outboxQueued: 2, outboxInflight: 1 });
+  };
+
+  it('counts messages, decode failures, sends by transport and outcome, reconnects, logins, certifies; reads the gauges', () => {
     const events: ClientEvent[] = [
       { type: 'certified', uid: 'u', skewed: false },
       { type: 'loginOk', uid: 'u', sid: 's' },
@@ -93,27 +99,34 @@ describe('foldMetrics', () => {
       { type: 'sendAcked', via: 'socket', receiver: 'r', command: 'c', acked: true },
       { type: 'sendFailed', via: 'rest', receiver: 'r', command: 'c', error: lost },
       { type: 'retryScheduled', attempt: 1, delay: 100, reason: 'transport close', error: lost },
+      { type: 'stopped' },
     ];
-    expect(events.reduce(foldMetrics, INITIAL_COUNTERS)).toEqual({
+    expect(recorded(events)).toEqual({
       messagesIn: 2,
       decodeFailures: 1,
       sends: { socket: { ok: 1, failed: 0 }, rest: { ok: 0, failed: 1 } },
       reconnects: 1,
       logins: 1,
       certifies: 1,
-      rtts: [],
-      probes: 0,
+      heartbeat: { probes: 0, last: undefined, p50: undefined, p90: undefined, max: undefined },
+      outboxQueued: 2,
+      outboxInflight: 1,
     });
-    expect(INITIAL_COUNTERS.messagesIn).toBe(0);
+  });
+
+  it('a snapshot is a copy: later events do not change it', () => {
+    const m = new MetricsRecorder();
+    m.record({ type: 'messageReceived', command: 'a' });
+    const before = m.snapshot({ outboxQueued: 0, outboxInflight: 0 });
+    m.record({ type: 'messageReceived', command: 'a' });
+    expect(before.messagesIn).toBe(1);
+    expect(m.snapshot({ outboxQueued: 0, outboxInflight: 0 }).messagesIn).toBe(2);
   });
 
   it('keeps the latest 64 heartbeat round trips and summarises them by nearest rank', () => {
     const beats: ClientEvent[] = Array.from({ length: 100 }, (_, i) => ({ type: 'heartbeat', rtt: i + 1 }));
-    const m = beats.reduce(foldMetrics, INITIAL_COUNTERS);
-    expect(m.probes).toBe(100);
-    expect(m.rtts).toHaveLength(RTT_WINDOW);
-    expect(m.rtts[0]).toBe(37);
-    expect(summariseRtts(m.rtts, m.probes)).toEqual({ probes: 100, last: 100, p50: 68, p90: 94, max: 100 });
+    expect(recorded(beats).heartbeat).toEqual({ probes: 100, last: 100, p50: 68, p90: 94, max: 100 });
+    expect(RTT_WINDOW).toBe(64);
     expect(summariseRtts([], 0)).toEqual({ probes: 0, last: undefined, p50: undefined, p90: undefined, max: undefined });
     expect(summariseRtts([5], 1)).toEqual({ probes: 1, last: 5, p50: 5, p90: 5, max: 5 });
   });
