@@ -7,7 +7,7 @@ import '@angular/compiler'; // first: parts of Angular ship partly compiled (JIT
 import { DestroyRef, EnvironmentInjector, Injector, PLATFORM_ID, createEnvironmentInjector, runInInjectionContext, type Provider } from '@angular/core';
 import * as t from 'io-ts';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { firstValueFrom, take, timeout, toArray } from 'rxjs';
+import { firstValueFrom, take, timeout, toArray, type Observable } from 'rxjs';
 import { REXSYS, injectCommand, injectRexsys, provideRexsys, provideRexsysTesting, type Rexsys, type RexsysOptions } from '../../lib/angular/index';
 import { startEmulator, type RexsysEmulator } from '../../lib/emulator/index';
 import { clientFactory, untilStatus } from '../support/client-helpers';
@@ -147,7 +147,8 @@ describe('rexsys-rx/angular (zoneless, real injectors, emulator)', () => {
       expect(rexsys.ready()).toBe(false);
       expect(show()).toBeUndefined();
       const seen: unknown[] = [];
-      const subs = [rexsys.messages$, rexsys.errors$, rexsys.command$('show')].map((s) => s.subscribe((v) => seen.push(v)));
+      const streams: Observable<unknown>[] = [rexsys.messages$, rexsys.errors$, rexsys.command$('show')];
+      const subs = streams.map((s) => s.subscribe((v) => seen.push(v)));
       expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(timersBefore);
       await expect(firstValueFrom(rexsys.send({ receiver: 'kiosk-01', command: 'ping', data: { at: 1 } }))).rejects.toMatchObject({ code: 'E_CLOSED' });
       await expect(firstValueFrom(rexsys.request({ receiver: 'kiosk-01', command: 'ping', data: { at: 1 } }))).rejects.toMatchObject({ code: 'E_CLOSED' });
