@@ -1,0 +1,21 @@
+import { createApp } from 'vue';
+import { createRexsys } from 'rexsys-rx/vue';
+import App from './App.vue';
+import { commands } from './commands';
+
+// The server comes from the query string (the test's python-socketio server), else the build's env.
+const query = new URLSearchParams(location.search);
+const url = query.get('url') ?? import.meta.env.VITE_REXSYS_URL;
+
+createApp(App)
+  .use(
+    createRexsys({
+      url,
+      project: 'demo',
+      productkey: query.get('productkey') ?? 'DISPLAY-KEY',
+      commands,
+      // The page is on another origin than the server: form bodies need no CORS preflight.
+      restBody: 'form',
+    }),
+  )
+  .mount('#app');
