@@ -71,7 +71,7 @@ export type { ActiveOn, RequestFn, RequestMessage, RequestOptions };
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface RexsysRegister {}
 
-/** The registered command map ({@link RexsysRegister}), or any command with `unknown`-free `any` data if none is registered. */
+/** The registered command map ({@link RexsysRegister}); without one, any command name (data typed by `t.Mixed`, as an untyped client's). */
 export type RegisteredCommands = RexsysRegister extends { commands: infer C extends CommandCodecs } ? C : CommandCodecs;
 
 /** Options of {@link provideRexsys}: the client's options, plus where it runs. */

@@ -3,6 +3,7 @@
  * their framework external and no Node-only code.
  */
 import { build, stop as stopEsbuild, type Metafile } from 'esbuild';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { nodeOnlyInputs } from '../support/chromium';
 
@@ -41,5 +42,31 @@ describe('entry points', () => {
     expect(nodeOnlyInputs(metafile).filter((f) => !framework.some((name) => f.endsWith(`-> ${name}`)))).toEqual([]);
     expect(inputs).toEqual(expect.arrayContaining(['lib/index.ts', 'lib/bindings/shared.ts', entry]));
     expect(inputs.some((f) => /^lib\/(emulator|cli)\//.test(f))).toBe(false);
+  });
+
+  it('package.json exports: ./angular ES modules only, ./vue ES modules and CommonJS, each built from a lib/ source', () => {
+    type Target = { types: string; default: string };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      exports: Record<string, { import?: Target; require?: Target }>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    expect(Object.keys(pkg.exports['./angular']!)).toEqual(['import']);
+    expect(Object.keys(pkg.exports['./vue']!)).toEqual(['import', 'require']);
+    const cjsExcluded = (JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.cjs.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as { exclude: string[] }).exclude;
+    for (const [entry, conditions] of [
+      ['./angular', pkg.exports['./angular']!],
+      ['./vue', pkg.exports['./vue']!],
+    ] as const) {
+      for (const [condition, target] of Object.entries(conditions) as Array<[string, Target]>) {
+        const format = condition === 'import' ? 'esm' : 'cjs';
+        expect(target.default).toBe(`./dist/${format}/${entry.slice(2)}/index.js`);
+        expect(target.types).toBe(`./dist/${format}/${entry.slice(2)}/index.d.ts`);
+        expect(existsSync(join(ROOT, 'lib', entry.slice(2), 'index.ts'))).toBe(true);
+        if (format === 'cjs') expect(cjsExcluded).not.toContain(`lib/${entry.slice(2)}`);
+      }
+    }
+    expect(cjsExcluded).toContain('lib/angular');
+    expect(pkg.peerDependenciesMeta['@angular/core']?.optional).toBe(true);
+    expect(pkg.peerDependenciesMeta['vue']?.optional).toBe(true);
   });
 });
