@@ -1,0 +1,140 @@
+/**
+ * rexsys-rx/angular in Chromium: a standalone Angular app (spec/angular/app, JIT, bundled
+ * by esbuild) bootstrapped zoneless and with zone.js, on its own origin, against the
+ * emulator. It must log in, show an injected message, send, and (with zone.js, on
+ * socket.io's default long-polling transport) let the app become stable, which a client
+ * subscribed inside the zone prevents (the control).
+ *
+ * Without /usr/bin/chromium (or $CHROMIUM_PATH) it is skipped, except under CI.
+ */
+import { build, stop as stopEsbuild } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startEmulator, type RexsysEmulator } from '../../lib/emulator/index';
+import { CHROMIUM, CHROMIUM_ARGS, describeBrowser, nodeOnlyInputs, requireChromium } from '../support/chromium';
+import { clientFactory, record, untilStatus } from '../support/client-helpers';
+import { delay, waitFor } from '../support/wait';
+import type { AngularPage } from './app/app';
+
+const describeInBrowser = describeBrowser('Angular app in chromium');
+
+describeInBrowser('rexsys-rx/angular in Chromium (zoneless and zone.js) against the emulator', () => {
+  jest.setTimeout(60_000);
+
+  let emulator: RexsysEmulator;
+  let pageServer: Server | undefined;
+  let origin: string;
+  let context: BrowserContext | undefined;
+  let userDataDir: string | undefined;
+  const peers = clientFactory(() => emulator.url);
+  const scripts = new Map<string, string>();
+  const timings: Record<string, number> = {};
+
+  beforeAll(async () => {
+    requireChromium();
+    const started = Date.now();
+    userDataDir = mkdtempSync(join(tmpdir(), 'rexsys-rx-angular-chromium-'));
+    const [bundled, emu, browser] = await Promise.allSettled([
+      build({
+        entryPoints: [join(__dirname, 'app/main-zoneless.ts'), join(__dirname, 'app/main-zone.ts')],
+        bundle: true,
+        platform: 'browser',
+        format: 'esm',
+        target: 'es2022',
+        outdir: join(tmpdir(), 'rexsys-rx-angular-out'), // not written (write: false)
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+      }),
+      startEmulator({ port: 0 }),
+      chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }),
+    ]);
+    if (emu.status === 'fulfilled') emulator = emu.value;
+    if (browser.status === 'fulfilled') context = browser.value;
+    for (const r of [bundled, emu, browser]) if (r.status === 'rejected') throw r.reason;
+    if (bundled.status === 'fulfilled') {
+      // esbuild's own helpers (decorators) show up as a '<runtime>' import: not Node code.
+      expect(nodeOnlyInputs(bundled.value.metafile).filter((f) => !f.endsWith('-> <runtime>'))).toEqual([]);
+      for (const file of bundled.value.outputFiles) if (file.path.endsWith('.js')) scripts.set(basename(file.path, '.js'), file.text);
+    }
+    timings['bundle + emulator + browser'] = Date.now() - started;
+
+    const server = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const html = /^\/(main-zoneless|main-zone)\.html$/.exec(path);
+      const js = /^\/(main-zoneless|main-zone)\.js$/.exec(path);
+      if (html) {
+        res
+          .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
+          .end(
+            `<!doctype html><meta charset="utf-8"><title>rexsys-rx angular</title><app-root></app-root><script type="module" src="/${html[1]}.js"></script>`,
+          );
+      } else if (js && scripts.has(js[1]!)) res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' }).end(scripts.get(js[1]!));
+      else res.writeHead(path === '/favicon.ico' ? 204 : 404).end();
+    });
+    pageServer = server;
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }, 90_000);
+
+  afterEach(() => peers.closeAll());
+  afterAll(async () => {
+    await context?.close().catch(() => undefined);
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await new Promise<void>((ok) => (pageServer ? pageServer.close(() => ok()) : ok()));
+    await emulator?.close();
+    await stopEsbuild();
+    if (Object.keys(timings).length > 0) console.log(`angular browser.spec timings (ms): ${JSON.stringify(timings)}`);
+  });
+
+  async function open(variant: 'main-zoneless' | 'main-zone', extra = ''): Promise<{ page: Page; errors: string[] }> {
+    const page = await context!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
+    });
+    await page.goto(`${origin}/${variant}.html?url=${encodeURIComponent(emulator.url)}${extra}`);
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.trim() === 'ready', undefined, { timeout: 15_000 });
+    return { page, errors };
+  }
+  const angularPage = (page: Page) => page.evaluate(() => (globalThis as unknown as { angularPage: AngularPage }).angularPage);
+
+  it.each(['main-zoneless', 'main-zone'] as const)('%s: logs in, shows an injected message, sends, and the app becomes stable', async (variant) => {
+    const started = Date.now();
+    const { page, errors } = await open(variant);
+    expect(await page.locator('#uid').innerText()).toBe('display-01');
+    expect((await angularPage(page)).zone).toBe(variant === 'main-zone');
+
+    expect(emulator.inject('display-01', { command: 'show', data: { url: `/ng/${variant}` }, sender: 'kiosk-01' })).toBe(1);
+    await page.waitForFunction((v) => document.querySelector('#show')?.textContent?.trim() === `/ng/${v}`, variant, { timeout: 10_000 });
+
+    const kiosk = peers.make('KIOSK-KEY');
+    const atKiosk = record(kiosk.command$('ping'));
+    await untilStatus(kiosk, 'ready');
+    await page.click('#ping');
+    await page.waitForFunction(() => document.querySelector('#result')?.textContent?.trim() === 'sent via socket', undefined, { timeout: 10_000 });
+    await waitFor(() => atKiosk.values.length === 1, { message: 'the ping at kiosk-01' });
+    expect(atKiosk.values[0]).toMatchObject({ sender: 'display-01', data: { at: 42 } });
+    atKiosk.sub.unsubscribe();
+
+    // The app becomes stable while the socket is open and logged in.
+    await page.waitForFunction(() => (globalThis as unknown as { angularPage: AngularPage }).angularPage.stable, undefined, { timeout: 10_000 });
+    expect(errors).toEqual([]);
+    await page.close();
+    await waitFor(() => !emulator.sessions().some((s) => s.uid === 'display-01'), { message: 'the page session gone' });
+    timings[variant] = Date.now() - started;
+  });
+
+  it('the control: with zone.js, a client subscribed inside the zone keeps the app from becoming stable', async () => {
+    const { page } = await open('main-zone', '&control=inside');
+    await waitFor(() => emulator.sessions().filter((s) => s.loggedIn).length === 2, { message: 'both clients logged in' });
+    await delay(1500);
+    expect(await angularPage(page)).toMatchObject({ zone: true, stable: false });
+    await page.close();
+  });
+});
