@@ -5,11 +5,24 @@
  * - SSR-safe: outside a browser (server-side rendering) the plugin makes no client; the
  *   composables return an inert `idle` state, never-changing refs, and sends that fail
  *   with `E_CLOSED`. Nothing opens a socket or starts a timer on the server.
- * - Composables subscribe in the current effect scope (a component's `setup()`, or an
- *   `effectScope()`) and unsubscribe when it is disposed.
+ * - Composables subscribe for the current effect scope (in a component once it is
+ *   mounted, so hydration sees the server's state; in a bare `effectScope()` at once) and
+ *   unsubscribe when it is disposed.
  * - The client is closed when the app is unmounted.
  */
-import { computed, getCurrentScope, inject, onScopeDispose, shallowRef, type App, type ComputedRef, type InjectionKey, type ShallowRef } from 'vue';
+import {
+  computed,
+  getCurrentInstance,
+  getCurrentScope,
+  inject,
+  onMounted,
+  onScopeDispose,
+  shallowRef,
+  type App,
+  type ComputedRef,
+  type InjectionKey,
+  type ShallowRef,
+} from 'vue';
 import type * as t from 'io-ts';
 import { lastValueFrom } from 'rxjs';
 import {
@@ -115,6 +128,28 @@ function requireScope(where: string): void {
   }
 }
 
+/**
+ * Subscribes for the current scope: in a component once it is mounted (so the first
+ * render, and hydration of server-rendered HTML, sees the state as it was before anything
+ * connected), in a bare effect scope at once; unsubscribes when the scope is disposed.
+ */
+function subscribeInScope(where: string, subscribe: () => { unsubscribe(): void }): void {
+  requireScope(where);
+  let subscription: { unsubscribe(): void } | undefined;
+  let disposed = false;
+  onScopeDispose(() => {
+    disposed = true;
+    subscription?.unsubscribe();
+  });
+  if (getCurrentInstance()) {
+    onMounted(() => {
+      if (!disposed) subscription = subscribe();
+    });
+  } else {
+    subscription = subscribe();
+  }
+}
+
 /** The app's client (`null` during server-side rendering). Call it in `setup()` or `app.runWithContext()`. */
 export function useRexsys<C extends CommandCodecs = RegisteredCommands>(): RexsysClient<C> | null {
   return context('useRexsys()').client as RexsysClient<C> | null;
@@ -130,16 +165,13 @@ export interface RexsysStateRefs {
 
 /**
  * The connection state as refs, for the lifetime of the calling component (or effect
- * scope). Holds the connection open while the scope lives.
+ * scope). Holds the connection open while the scope lives: in a component from its
+ * mount on, so the first render (and hydration) shows the state as it was before.
  */
 export function useRexsysState(): RexsysStateRefs {
   const { client } = context('useRexsysState()');
   const state = shallowRef<ConnectionState>(client ? client.state : INERT_STATE);
-  if (client) {
-    requireScope('useRexsysState()');
-    const subscription = client.state$.subscribe((s) => (state.value = s));
-    onScopeDispose(() => subscription.unsubscribe());
-  }
+  if (client) subscribeInScope('useRexsysState()', () => client.state$.subscribe((s) => (state.value = s)));
   return { state, ready: computed(() => state.value.status === 'ready') };
 }
 
@@ -169,10 +201,8 @@ export function useCommand(
   const handler = typeof codecOrHandler === 'function' ? codecOrHandler : maybeHandler;
   const last = shallowRef<RexsysMessage | undefined>(undefined);
   if (client) {
-    requireScope('useCommand()');
     const source = codec ? client.command$(command, codec) : client.command$(command);
-    const subscription = source.subscribe((m) => (handler ? handler(m) : (last.value = m)));
-    onScopeDispose(() => subscription.unsubscribe());
+    subscribeInScope('useCommand()', () => source.subscribe((m) => (handler ? handler(m) : (last.value = m))));
   }
   return handler ? undefined : last;
 }

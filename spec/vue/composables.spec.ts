@@ -136,6 +136,8 @@ describe('rexsys-rx/vue (effect scopes, emulator)', () => {
     apps.push(app);
     const client = app.runWithContext(() => useRexsys())!;
     app.mount({ tag: 'root', children: [], text: '', parent: null });
+    // The first render saw the state before anything subscribed (what SSR rendered: hydration matches).
+    expect(seen[0]).toBe('idle:-');
     await waitFor(() => client.state.status === 'ready', { message: 'ready', timeout: 8000 });
     emulator.inject('display-01', { command: 'show', data: { url: '/mounted' }, sender: 'kiosk-01' });
     await waitFor(() => seen.includes('ready:/mounted'), { message: 'the component re-rendered with the message' });
