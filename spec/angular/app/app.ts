@@ -4,7 +4,7 @@
  * `main-zoneless.ts` and `main-zone.ts` bootstrap it without and with zone.js.
  */
 import '@angular/compiler'; // JIT: the component's template is compiled in the browser
-import { ApplicationRef, Component, provideZoneChangeDetection, provideZonelessChangeDetection, signal } from '@angular/core';
+import { Component, provideZoneChangeDetection, provideZonelessChangeDetection, signal } from '@angular/core';
 import { bootstrapApplication } from '@angular/platform-browser';
 import * as t from 'io-ts';
 import { injectCommand, injectRexsys, provideRexsys } from '../../../lib/angular/index';
@@ -70,5 +70,4 @@ export async function start(): Promise<void> {
     page.stable = stable;
     if (stable) page.stableCount++;
   });
-  void (appRef satisfies ApplicationRef);
 }
