@@ -7,6 +7,9 @@
  *
  * Without /usr/bin/chromium (or $CHROMIUM_PATH) it is skipped, except under CI.
  */
+import '@angular/compiler'; // first: the server render below JIT-compiles the app's component
+import { bootstrapApplication, type BootstrapContext } from '@angular/platform-browser';
+import { provideServerRendering, renderApplication } from '@angular/platform-server';
 import { build, stop as stopEsbuild } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -18,7 +21,11 @@ import { startEmulator, type RexsysEmulator } from '../../lib/emulator/index';
 import { CHROMIUM, CHROMIUM_ARGS, describeBrowser, nodeOnlyInputs, requireChromium } from '../support/chromium';
 import { clientFactory, record, untilStatus } from '../support/client-helpers';
 import { delay, waitFor } from '../support/wait';
-import type { AngularPage } from './app/app';
+import { AppComponent, appProviders, type AngularPage } from './app/app';
+
+/** The page shell, loading one of the bundles. */
+const shell = (script: string) =>
+  `<!doctype html><html><head><meta charset="utf-8"><title>rexsys-rx angular</title></head><body><app-root></app-root><script type="module" src="/${script}.js"></script></body></html>`;
 
 const describeInBrowser = describeBrowser('Angular app in chromium');
 
@@ -32,6 +39,7 @@ describeInBrowser('rexsys-rx/angular in Chromium (zoneless and zone.js) against 
   let userDataDir: string | undefined;
   const peers = clientFactory(() => emulator.url);
   const scripts = new Map<string, string>();
+  let serverRendered = '';
   const timings: Record<string, number> = {};
 
   beforeAll(async () => {
@@ -67,13 +75,9 @@ describeInBrowser('rexsys-rx/angular in Chromium (zoneless and zone.js) against 
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       const html = /^\/(main-zoneless|main-zone)\.html$/.exec(path);
       const js = /^\/(main-zoneless|main-zone)\.js$/.exec(path);
-      if (html) {
-        res
-          .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
-          .end(
-            `<!doctype html><meta charset="utf-8"><title>rexsys-rx angular</title><app-root></app-root><script type="module" src="/${html[1]}.js"></script>`,
-          );
-      } else if (js && scripts.has(js[1]!)) res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' }).end(scripts.get(js[1]!));
+      if (html) res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(shell(html[1]!));
+      else if (path === '/hydrate.html') res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(serverRendered);
+      else if (js && scripts.has(js[1]!)) res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' }).end(scripts.get(js[1]!));
       else res.writeHead(path === '/favicon.ico' ? 204 : 404).end();
     });
     pageServer = server;
@@ -91,16 +95,18 @@ describeInBrowser('rexsys-rx/angular in Chromium (zoneless and zone.js) against 
     if (Object.keys(timings).length > 0) console.log(`angular browser.spec timings (ms): ${JSON.stringify(timings)}`);
   });
 
-  async function open(variant: 'main-zoneless' | 'main-zone', extra = ''): Promise<{ page: Page; errors: string[] }> {
+  async function open(variant: 'main-zoneless' | 'main-zone' | 'hydrate', extra = ''): Promise<{ page: Page; errors: string[]; logs: string[] }> {
     const page = await context!.newPage();
     const errors: string[] = [];
+    const logs: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => {
+      logs.push(m.text());
       if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
     });
     await page.goto(`${origin}/${variant}.html?url=${encodeURIComponent(emulator.url)}${extra}`);
     await page.waitForFunction(() => document.querySelector('#status')?.textContent?.trim() === 'ready', undefined, { timeout: 15_000 });
-    return { page, errors };
+    return { page, errors, logs };
   }
   const angularPage = (page: Page) => page.evaluate(() => (globalThis as unknown as { angularPage: AngularPage }).angularPage);
 
@@ -128,6 +134,24 @@ describeInBrowser('rexsys-rx/angular in Chromium (zoneless and zone.js) against 
     await page.close();
     await waitFor(() => !emulator.sessions().some((s) => s.uid === 'display-01'), { message: 'the page session gone' });
     timings[variant] = Date.now() - started;
+  });
+
+  it('hydration: HTML rendered on the server (no socket there) is hydrated in the browser, which then connects', async () => {
+    serverRendered = await renderApplication(
+      (context: BootstrapContext) =>
+        bootstrapApplication(AppComponent, { providers: [...appProviders(emulator.url, false), provideServerRendering()] }, context),
+      { document: shell('main-zoneless'), url: '/hydrate.html' },
+    );
+    expect(serverRendered).toMatch(/<p id="status">\s*idle\s*<\/p>/);
+    expect(serverRendered).toContain('ngh'); // hydration annotations
+    expect(emulator.sessions()).toHaveLength(0);
+
+    const { page, errors, logs } = await open('hydrate');
+    expect(logs.filter((l) => /hydrated [1-9]\d* component/i.test(l))).toHaveLength(1);
+    expect(await page.locator('#uid').innerText()).toBe('display-01');
+    expect(errors).toEqual([]);
+    await page.close();
+    await waitFor(() => !emulator.sessions().some((s) => s.uid === 'display-01'), { message: 'the page session gone' });
   });
 
   it('the control: with zone.js, a client subscribed inside the zone keeps the app from becoming stable', async () => {

@@ -1,11 +1,12 @@
 /**
  * The Angular test app of spec/angular/browser.spec.ts: a standalone component using
  * rexsys-rx/angular, bundled by esbuild for Chromium (JIT: no Angular CLI here).
- * `main-zoneless.ts` and `main-zone.ts` bootstrap it without and with zone.js.
+ * `main-zoneless.ts` and `main-zone.ts` bootstrap it without and with zone.js; the spec
+ * also renders it on the server (@angular/platform-server) for hydration.
  */
-import '@angular/compiler'; // JIT: the component's template is compiled in the browser
-import { Component, provideZoneChangeDetection, provideZonelessChangeDetection, signal } from '@angular/core';
-import { bootstrapApplication } from '@angular/platform-browser';
+import '@angular/compiler'; // JIT: the component's template is compiled at run time
+import { Component, provideZoneChangeDetection, provideZonelessChangeDetection, signal, type EnvironmentProviders, type Provider } from '@angular/core';
+import { bootstrapApplication, provideClientHydration } from '@angular/platform-browser';
 import * as t from 'io-ts';
 import { injectCommand, injectRexsys, provideRexsys } from '../../../lib/angular/index';
 import { createRexsysClient } from '../../../lib/index';
@@ -14,8 +15,8 @@ const Show = t.type({ url: t.string }, 'Show');
 const Ping = t.type({ at: t.number }, 'Ping');
 const commands = { show: Show, ping: Ping };
 
-const query = new URLSearchParams(location.search);
-const url = query.get('url') ?? '';
+/** The page's query string (empty on the server). */
+const query = () => new URLSearchParams(typeof location === 'undefined' ? '' : location.search);
 
 @Component({
   selector: 'app-root',
@@ -27,15 +28,15 @@ const url = query.get('url') ?? '';
     <p id="result">{{ result() }}</p>
   `,
 })
-class AppComponent {
+export class AppComponent {
   protected readonly rexsys = injectRexsys<typeof commands>();
   protected readonly show = injectCommand('show', Show);
   protected readonly result = signal('');
 
   constructor() {
     // The control: a client subscribed inside the zone (as a naive service would) keeps a zone app unstable.
-    if (query.get('control') === 'inside') {
-      createRexsysClient({ url, project: 'demo', productkey: 'KIOSK-KEY' }).state$.subscribe();
+    if (query().get('control') === 'inside') {
+      createRexsysClient({ url: query().get('url') ?? '', project: 'demo', productkey: 'KIOSK-KEY' }).state$.subscribe();
     }
   }
 
@@ -47,25 +48,28 @@ class AppComponent {
   }
 }
 
+/** The app's providers, in the browser and on the server alike. */
+export function appProviders(url: string, withZone: boolean): Array<Provider | EnvironmentProviders> {
+  return [
+    withZone ? provideZoneChangeDetection() : provideZonelessChangeDetection(),
+    provideClientHydration(), // hydrates server-rendered HTML; plain rendering otherwise
+    // socket.io's defaults (long-polling first, then the upgrade): the timers and requests a zone would track.
+    provideRexsys({ url, project: 'demo', productkey: 'DISPLAY-KEY', commands, restBody: 'form' }),
+  ];
+}
+
 /** What the test reads: whether the app is stable now, and how often it was. */
 export interface AngularPage {
   zone: boolean;
   stable: boolean;
   stableCount: number;
-  errors: string[];
 }
 
 export async function start(): Promise<void> {
   const withZone = typeof (globalThis as { Zone?: unknown }).Zone !== 'undefined';
-  const page: AngularPage = { zone: withZone, stable: false, stableCount: 0, errors: [] };
+  const page: AngularPage = { zone: withZone, stable: false, stableCount: 0 };
   (globalThis as unknown as { angularPage: AngularPage }).angularPage = page;
-  const appRef = await bootstrapApplication(AppComponent, {
-    providers: [
-      withZone ? provideZoneChangeDetection() : provideZonelessChangeDetection(),
-      // socket.io's defaults (long-polling first, then the upgrade): the timers and requests a zone would track.
-      provideRexsys({ url, project: 'demo', productkey: 'DISPLAY-KEY', commands, restBody: 'form' }),
-    ],
-  });
+  const appRef = await bootstrapApplication(AppComponent, { providers: appProviders(query().get('url') ?? '', withZone) });
   appRef.isStable.subscribe((stable) => {
     page.stable = stable;
     if (stable) page.stableCount++;
