@@ -3,17 +3,19 @@
  * `<script setup lang="ts">`), served from its own origin and run in headless Chromium
  * against the python-socketio Rexsys server (the engine the real server runs): it must
  * log in, show an injected message and send over the socket and over REST (cross-origin,
- * `restBody: 'form'`).
+ * `restBody: 'form'`). The same app built with `vite build --ssr` renders in Node without
+ * a socket, and the browser hydrates that HTML without mismatches.
  *
  * Needs /usr/bin/python3 with socketio + aiohttp and /usr/bin/chromium (or
  * $CHROMIUM_PATH): skipped with a warning without them, failed under CI.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
 import { createRexsysClient, type RexsysClient, type RexsysMessage } from '../../lib/index';
@@ -28,11 +30,13 @@ const CONFIG = join(__dirname, 'app/vite.config.mjs');
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 
 /** `vite build` in a child process (Vite is ES-module-only; jest runs CommonJS). */
-function viteBuild(outDir: string): Promise<{ ms: number; output: string }> {
+function viteBuild(outDir: string, extra: string[] = []): Promise<{ ms: number; output: string }> {
   const started = Date.now();
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [VITE, 'build', '--config', CONFIG, '--outDir', outDir, '--emptyOutDir'], {
+    const child = spawn(process.execPath, [VITE, 'build', '--config', CONFIG, '--outDir', outDir, '--emptyOutDir', ...extra], {
       cwd: ROOT,
+      // As a user's `vite build`: jest sets NODE_ENV=test, which would give Vue's development build.
+      env: { ...process.env, NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -44,6 +48,26 @@ function viteBuild(outDir: string): Promise<{ ms: number; output: string }> {
       clearTimeout(timer);
       if (code === 0) ok({ ms: Date.now() - started, output });
       else fail(new Error(`vite build failed (exit ${code}):\n${output}`));
+    });
+  });
+}
+
+/** Renders the SSR build's `render(url)` in a Node process (ES modules, as Vite emits them); resolves with the HTML. */
+function renderOnServer(entry: string, rexsysUrl: string): Promise<string> {
+  const script = `const { render } = await import(${JSON.stringify(pathToFileURL(entry).href)}); process.stdout.write(await render(${JSON.stringify(rexsysUrl)}));`;
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('error', fail);
+    // The process must exit by itself: nothing (no socket, no timer) may keep it alive.
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) ok(out);
+      else fail(new Error(`SSR render failed (exit ${code}, ${signal}):\n${err}`));
     });
   });
 }
@@ -71,6 +95,7 @@ describeViteApp('a Vite-built Vue app with rexsys-rx/vue, in Chromium, against p
   jest.setTimeout(60_000);
 
   let outDir: string;
+  let ssrDir: string | undefined;
   let userDataDir: string | undefined;
   let server: PythonRexsys | undefined;
   let pageServer: Server | undefined;
@@ -84,16 +109,22 @@ describeViteApp('a Vite-built Vue app with rexsys-rx/vue, in Chromium, against p
     requirePython();
     requireChromium();
     outDir = mkdtempSync(join(tmpdir(), 'rexsys-rx-vite-'));
+    // The SSR build imports its dependencies (vue, rxjs, …) by name: it lives in the repo (.tmp/) so Node finds them.
+    mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+    ssrDir = mkdtempSync(join(ROOT, '.tmp', 'vite-ssr-'));
     userDataDir = mkdtempSync(join(tmpdir(), 'rexsys-rx-vite-chromium-'));
     const started = Date.now();
-    const [built, python, browser] = await Promise.allSettled([
-      viteBuild(outDir),
+    const clientBuild = viteBuild(outDir);
+    const [built, ssrBuilt, python, browser] = await Promise.allSettled([
+      clientBuild,
+      // One after the other: Vite 8 refuses a second build of the same project while one runs.
+      clientBuild.then(() => viteBuild(ssrDir!, ['--ssr', 'src/entry-server.ts'])),
       startPythonRexsys({ port: 0 }),
       chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }),
     ]);
     if (python.status === 'fulfilled') server = python.value;
     if (browser.status === 'fulfilled') context = browser.value;
-    for (const r of [built, python, browser]) if (r.status === 'rejected') throw r.reason;
+    for (const r of [built, ssrBuilt, python, browser]) if (r.status === 'rejected') throw r.reason;
     if (built.status === 'fulfilled') timings['vite build'] = built.value.ms;
     timings['build + server + browser'] = Date.now() - started;
     pageServer = await serve(outDir);
@@ -105,6 +136,7 @@ describeViteApp('a Vite-built Vue app with rexsys-rx/vue, in Chromium, against p
     await new Promise<void>((ok) => (pageServer ? pageServer.close(() => ok()) : ok()));
     await server?.close();
     if (outDir) rmSync(outDir, { recursive: true, force: true });
+    if (ssrDir) rmSync(ssrDir, { recursive: true, force: true });
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
     if (Object.keys(timings).length > 0) console.log(`vite-app.spec timings (ms): ${JSON.stringify(timings)}`);
   });
@@ -164,5 +196,37 @@ describeViteApp('a Vite-built Vue app with rexsys-rx/vue, in Chromium, against p
     expect(fromPage.map((d) => d.via)).toEqual(['socket', 'rest']);
     expect(pageErrors).toEqual([]);
     timings['round trip'] = Date.now() - started;
+    await page.close();
+    await waitFor(async () => !(await server!.sessions()).some((s) => s.uid === 'display-01'), { message: 'the page session gone' });
+  });
+
+  it('server-side rendering (vite build --ssr) opens no socket, and the browser hydrates the HTML without mismatches, then connects', async () => {
+    const started = Date.now();
+    const html = await renderOnServer(join(ssrDir!, 'entry-server.mjs'), server!.url);
+    expect(html).toContain('<p id="status">idle</p>');
+    expect(html).toContain('<p id="show">nothing yet</p>');
+    expect((await server!.sessions()).filter((s) => s.uid === 'display-01')).toEqual([]);
+    timings['ssr render'] = Date.now() - started;
+
+    const shell = readFileSync(join(outDir, 'index.html'), 'utf8');
+    expect(shell).toContain('<div id="app"></div>');
+    writeFileSync(join(outDir, 'ssr.html'), shell.replace('<div id="app"></div>', `<div id="app">${html}</div>`));
+
+    const origin = `http://127.0.0.1:${(pageServer!.address() as AddressInfo).port}`;
+    const hydrated = await context!.newPage();
+    const problems: string[] = [];
+    hydrated.on('pageerror', (e) => problems.push(e.message));
+    hydrated.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
+    });
+    await hydrated.goto(`${origin}/ssr.html?url=${encodeURIComponent(server!.url)}&productkey=DISPLAY-KEY`);
+    await hydrated.waitForFunction(() => document.querySelector('#status')?.textContent === 'ready', undefined, { timeout: 15_000 });
+    expect(await hydrated.locator('#uid').innerText()).toBe('display-01');
+    // Vue's production build reports a hydration mismatch as a console error.
+    expect(problems).toEqual([]);
+    expect(await server!.inject('display-01', { command: 'show', data: { url: '/hydrated' }, sender: 'kiosk-01' })).toBe(1);
+    await hydrated.waitForFunction(() => document.querySelector('#show')?.textContent?.includes('/hydrated'), undefined, { timeout: 10_000 });
+    await hydrated.close();
+    timings['ssr + hydration'] = Date.now() - started;
   });
 });

@@ -1,4 +1,4 @@
-import { createApp } from 'vue';
+import { createApp, createSSRApp } from 'vue';
 import { createRexsys } from 'rexsys-rx/vue';
 import App from './App.vue';
 import { commands } from './commands';
@@ -6,8 +6,10 @@ import { commands } from './commands';
 // The server comes from the query string (the test's python-socketio server), else the build's env.
 const query = new URLSearchParams(location.search);
 const url = query.get('url') ?? import.meta.env.VITE_REXSYS_URL;
+const root = document.querySelector('#app')!;
 
-createApp(App)
+// Server-rendered markup (entry-server.ts) is hydrated; an empty #app is rendered.
+(root.hasChildNodes() ? createSSRApp(App) : createApp(App))
   .use(
     createRexsys({
       url,
@@ -18,4 +20,4 @@ createApp(App)
       restBody: 'form',
     }),
   )
-  .mount('#app');
+  .mount(root);
