@@ -23,9 +23,8 @@ import {
   assertInInjectionContext,
   computed,
   inject,
-  makeEnvironmentProviders,
   signal,
-  type EnvironmentProviders,
+  type Provider,
   type Signal,
 } from '@angular/core';
 import type * as t from 'io-ts';
@@ -201,17 +200,18 @@ function createHandle<C extends CommandCodecs>(options: RexsysOptions<C>): Rexsy
 }
 
 /**
- * Provides one client for this environment injector (the app's, or a route's):
+ * Provides one client for the injector it is listed in: the app's, a route's, or a
+ * component's (plain providers, so `@Component({ providers })` takes them too):
  *
  * ```ts
  * bootstrapApplication(App, { providers: [provideRexsys({ url, project: 'acme', productkey: 'DISPLAY-KEY', commands })] });
  * ```
  *
  * The client is created when first injected, only in the browser (see `activeOn`), and
- * closed when the injector is destroyed.
+ * closed when that injector is destroyed (`DestroyRef`).
  */
-export function provideRexsys<const C extends CommandCodecs = CommandCodecs>(options: RexsysOptions<C>): EnvironmentProviders {
-  return makeEnvironmentProviders([{ provide: REXSYS, useFactory: () => createHandle(options) }]);
+export function provideRexsys<const C extends CommandCodecs = CommandCodecs>(options: RexsysOptions<C>): Provider[] {
+  return [{ provide: REXSYS, useFactory: () => createHandle(options) }];
 }
 
 /**
@@ -293,7 +293,7 @@ export type RexsysTestingOptions<C extends CommandCodecs = CommandCodecs> = Omit
 export function provideRexsysTesting<const C extends CommandCodecs = CommandCodecs>(
   emulator: { readonly url: string },
   options: RexsysTestingOptions<C> = {},
-): EnvironmentProviders {
+): Provider[] {
   return provideRexsys<C>({
     project: 'demo',
     gracePeriod: 20,

@@ -58,7 +58,8 @@ describeInBrowser('rexsys-rx/angular in Chromium (zoneless and zone.js) against 
         metafile: true,
         logLevel: 'silent',
       }),
-      startEmulator({ port: 0 }),
+      // The demo project, plus a key for the app's screen component.
+      startEmulator({ port: 0, projects: { demo: { 'KIOSK-KEY': 'kiosk-01', 'DISPLAY-KEY': 'display-01', 'SCREEN-KEY': 'screen-01' } } }),
       chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }),
     ]);
     if (emu.status === 'fulfilled') emulator = emu.value;
@@ -127,6 +128,14 @@ describeInBrowser('rexsys-rx/angular in Chromium (zoneless and zone.js) against 
     await waitFor(() => atKiosk.values.length === 1, { message: 'the ping at kiosk-01' });
     expect(atKiosk.values[0]).toMatchObject({ sender: 'display-01', data: { at: 42 } });
     atKiosk.sub.unsubscribe();
+
+    // A component with its own provideRexsys(): its own client, closed with the component.
+    await page.click('#toggle-screen');
+    await page.waitForFunction(() => document.querySelector('#screen')?.textContent?.trim() === 'ready as screen-01', undefined, { timeout: 10_000 });
+    expect(emulator.sessions().filter((s) => s.uid === 'screen-01')).toHaveLength(1);
+    await page.click('#toggle-screen');
+    await waitFor(() => !emulator.sessions().some((s) => s.uid === 'screen-01'), { message: "the screen's client closed with it" });
+    expect(await page.locator('#status').innerText()).toBe('ready'); // the app's connection stays
 
     // The app becomes stable while the socket is open and logged in.
     await page.waitForFunction(() => (globalThis as unknown as { angularPage: AngularPage }).angularPage.stable, undefined, { timeout: 10_000 });

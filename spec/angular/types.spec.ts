@@ -2,7 +2,7 @@
  * Type tests of rexsys-rx/angular: checked by `npm run typecheck:angular`
  * (spec/angular/tsconfig.json). The runtime part is a no-op.
  */
-import type { EnvironmentProviders, Signal } from '@angular/core';
+import type { Provider, Signal } from '@angular/core';
 import { expectTypeOf } from 'expect-type';
 import * as t from 'io-ts';
 import type { Observable } from 'rxjs';
@@ -23,7 +23,7 @@ declare module '../../lib/angular/index' {
 
 // Never called: only its types matter.
 export function angularTypeChecks(): void {
-  expectTypeOf(provideRexsys({ url: 'https://rexsys.example.com', project: 'acme', productkey: 'K', commands })).toEqualTypeOf<EnvironmentProviders>();
+  expectTypeOf(provideRexsys({ url: 'https://rexsys.example.com', project: 'acme', productkey: 'K', commands })).toEqualTypeOf<Provider[]>();
   provideRexsys({ url: 'u', project: 'p', credentials: { uid: 'kiosk-01', token: 't' }, activeOn: 'any', restBody: 'form' });
   // @ts-expect-error activeOn is 'browser' or 'any'
   provideRexsys({ url: 'u', project: 'p', activeOn: 'server' });

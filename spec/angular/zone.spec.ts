@@ -106,19 +106,9 @@ describe('rexsys-rx/angular with zone.js', () => {
     expect(receiptZone).toBe(true);
     expect(zone.hasPendingMacrotasks).toBe(false);
 
-    // The control: the same client subscribed inside the zone keeps it busy (socket.io's timers).
-    const inside = zone.run(() => createRexsysClient(options('KIOSK-KEY')));
-    cleanups.push(() => inside.close());
-    zone.run(() => inside.state$.subscribe());
-    const insideBusy: boolean[] = [];
-    await waitFor(
-      () => {
-        insideBusy.push(zone.hasPendingMacrotasks);
-        return inside.state.status === 'ready';
-      },
-      { message: 'the control ready', timeout: 8000, interval: 5 },
-    );
-    expect(insideBusy.filter(Boolean).length).toBeGreaterThan(0);
+    // No control here: in Node, zone.js does not patch http, so socket.io's later timers
+    // often start in the root zone even for a client subscribed inside Angular's zone.
+    // spec/angular/browser.spec.ts has the control, in Chromium, where XHR is patched.
   });
 
   it('an app with provideZoneChangeDetection and a logged-in socket becomes stable (renderApplication, which waits for stability, completes)', async () => {

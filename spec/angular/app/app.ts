@@ -18,20 +18,36 @@ const commands = { show: Show, ping: Ping };
 /** The page's query string (empty on the server). */
 const query = () => new URLSearchParams(typeof location === 'undefined' ? '' : location.search);
 
+/** A screen with its own connection (component-level providers), open while it is shown. */
+@Component({
+  selector: 'app-screen',
+  providers: [provideRexsys({ url: query().get('url') ?? '', project: 'demo', productkey: 'SCREEN-KEY', commands })],
+  template: `<p id="screen">{{ rexsys.state().status }} as {{ rexsys.state().uid ?? '' }}</p>`,
+})
+class ScreenComponent {
+  protected readonly rexsys = injectRexsys<typeof commands>();
+}
+
 @Component({
   selector: 'app-root',
+  imports: [ScreenComponent],
   template: `
     <p id="status">{{ rexsys.state().status }}</p>
     <p id="uid">{{ rexsys.state().uid ?? '' }}</p>
     <p id="show">{{ show()?.data?.url ?? 'nothing yet' }}</p>
     <button id="ping" [disabled]="!rexsys.ready()" (click)="ping()">Ping</button>
     <p id="result">{{ result() }}</p>
+    <button id="toggle-screen" (click)="screen.set(!screen())">Screen</button>
+    @if (screen()) {
+      <app-screen />
+    }
   `,
 })
 export class AppComponent {
   protected readonly rexsys = injectRexsys<typeof commands>();
   protected readonly show = injectCommand('show', Show);
   protected readonly result = signal('');
+  protected readonly screen = signal(false);
 
   constructor() {
     // The control: a client subscribed inside the zone (as a naive service would) keeps a zone app unstable.
