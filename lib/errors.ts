@@ -8,6 +8,8 @@
 export type RexsysErrorCode =
   /** Text that is not valid EncodeData (not base64, bad %-escapes, not JSON). */
   | 'E_ENCODE_DATA'
+  /** Data that cannot be serialised for the wire (a BigInt, a cycle, nesting too deep, a codec's `encode` throwing). */
+  | 'E_ENCODE'
   /** A payload that does not match its io-ts codec. */
   | 'E_DECODE'
   /** The certificate endpoint refused the project/productkey. */
@@ -26,20 +28,32 @@ export type RexsysErrorCode =
   | 'E_OUTCOME_UNKNOWN'
   /** The server answered a REST send with a failure status. */
   | 'E_SEND_REFUSED'
+  /** A confirmed send whose receiver did not confirm it within its `ttl`. */
+  | 'E_UNCONFIRMED'
+  /** The responder's handler failed (request/reply). */
+  | 'E_REMOTE'
   /** The client was closed. */
   | 'E_CLOSED'
   /** The caller passed options that cannot work. */
-  | 'E_INVALID_ARGUMENT';
+  | 'E_INVALID_ARGUMENT'
+  /** A failure that is none of the above: a bug of ours or a user callback throwing. Never retried. */
+  | 'E_INTERNAL';
+
+/** Options every {@link RexsysError} constructor takes: the original failure, if any. */
+export interface RexsysErrorOptions {
+  /** What was thrown underneath (ES2022 `Error.cause`). */
+  readonly cause?: unknown;
+}
 
 /** Base class of every error thrown or emitted by rexsys-rx. */
 export class RexsysError extends Error {
   override readonly name: string = 'RexsysError';
   readonly code: RexsysErrorCode;
 
-  constructor(code: RexsysErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: RexsysErrorCode, message: string, options: RexsysErrorOptions = {}) {
     super(message);
     this.code = code;
-    if (options && 'cause' in options) {
+    if ('cause' in options) {
       Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false, writable: true, configurable: true });
     }
     Object.setPrototypeOf(this, new.target.prototype);
@@ -49,13 +63,12 @@ export class RexsysError extends Error {
 /** Text that is not valid EncodeData. `input` holds at most the first 200 characters. */
 export class RexsysEncodingError extends RexsysError {
   override readonly name = 'RexsysEncodingError';
-  declare readonly code: 'E_ENCODE_DATA';
-  constructor(
-    message: string,
-    readonly input: string,
-    options?: { cause?: unknown },
-  ) {
-    super('E_ENCODE_DATA', message, options);
+  declare readonly code: 'E_ENCODE_DATA' | 'E_ENCODE';
+  /** The offending text (first 200 characters), `''` when encoding. */
+  readonly input: string;
+  constructor(message: string, options: RexsysErrorOptions & { readonly input?: string; readonly code?: 'E_ENCODE_DATA' | 'E_ENCODE' } = {}) {
+    super(options.code ?? 'E_ENCODE_DATA', message, options);
+    this.input = options.input ?? '';
   }
 }
 
@@ -75,14 +88,15 @@ export interface DecodeIssue {
 export class RexsysDecodeError extends RexsysError {
   override readonly name = 'RexsysDecodeError';
   declare readonly code: 'E_DECODE';
-  constructor(
-    message: string,
-    readonly issues: readonly DecodeIssue[],
-    readonly raw: unknown,
-    /** The event or command whose payload failed, when known. */
-    readonly source?: string,
-  ) {
-    super('E_DECODE', message);
+  readonly issues: readonly DecodeIssue[];
+  readonly raw: unknown;
+  /** The event or command whose payload failed, when known. */
+  readonly source?: string;
+  constructor(message: string, options: RexsysErrorOptions & { readonly issues: readonly DecodeIssue[]; readonly raw: unknown; readonly source?: string }) {
+    super('E_DECODE', message, options);
+    this.issues = options.issues;
+    this.raw = options.raw;
+    if (options.source !== undefined) this.source = options.source;
   }
 }
 
@@ -93,14 +107,18 @@ export class RexsysDecodeError extends RexsysError {
 export class RexsysAuthError extends RexsysError {
   override readonly name = 'RexsysAuthError';
   declare readonly code: 'E_CERTIFY_REFUSED' | 'E_LOGIN_REFUSED';
+  /** What the server said (its reply with every secret removed). */
+  readonly reply?: unknown;
+  /** True when the client gave up: it is `unauthorized` until `reconnect()`. */
+  readonly final: boolean;
   constructor(
     code: 'E_CERTIFY_REFUSED' | 'E_LOGIN_REFUSED',
     message: string,
-    /** What the server said (its reply with any token removed). */
-    readonly reply?: unknown,
-    readonly final = false,
+    options: RexsysErrorOptions & { readonly reply?: unknown; readonly final?: boolean } = {},
   ) {
-    super(code, message);
+    super(code, message, options);
+    if (options.reply !== undefined) this.reply = options.reply;
+    this.final = options.final ?? false;
   }
 }
 
@@ -108,21 +126,29 @@ export class RexsysAuthError extends RexsysError {
 export class RexsysTransportError extends RexsysError {
   override readonly name = 'RexsysTransportError';
   declare readonly code: 'E_HTTP' | 'E_NETWORK';
+  /** The HTTP status, when there was an answer. */
+  readonly status?: number;
+  /** The server's answer body, when it had one (secrets removed). */
+  readonly body?: unknown;
+  /**
+   * For `E_NETWORK`: false when the request cannot have reached the server (connection
+   * refused, name or route not found), true when it may have (reset or hung up after
+   * it was written, or a browser network error that does not say).
+   * @default true
+   */
+  readonly mayHaveArrived: boolean;
+  /** For a lost socket: socket.io's machine-readable reason (`'transport close'`, `'io server disconnect'`, …) or ours (`'heartbeat'`). */
+  readonly reason?: string;
   constructor(
     code: 'E_HTTP' | 'E_NETWORK',
     message: string,
-    readonly status?: number,
-    /** The server's answer body, when it had one (tokens removed). */
-    readonly body?: unknown,
-    /**
-     * For `E_NETWORK`: false when the request cannot have reached the server (connection
-     * refused, name or route not found), true when it may have (reset or hung up after
-     * it was written, or a browser network error that does not say).
-     * @default true
-     */
-    readonly mayHaveArrived = true,
+    options: RexsysErrorOptions & { readonly status?: number; readonly body?: unknown; readonly mayHaveArrived?: boolean; readonly reason?: string } = {},
   ) {
-    super(code, message);
+    super(code, message, options);
+    if (options.status !== undefined) this.status = options.status;
+    if (options.body !== undefined) this.body = options.body;
+    if (options.reason !== undefined) this.reason = options.reason;
+    this.mayHaveArrived = options.mayHaveArrived ?? true;
   }
 
   /**
@@ -140,30 +166,34 @@ export class RexsysTransportError extends RexsysError {
 export class RexsysTimeoutError extends RexsysError {
   override readonly name = 'RexsysTimeoutError';
   declare readonly code: 'E_TIMEOUT';
-  constructor(
-    message: string,
-    readonly timeoutMs: number,
-  ) {
-    super('E_TIMEOUT', message);
+  readonly timeoutMs: number;
+  constructor(message: string, options: RexsysErrorOptions & { readonly timeoutMs: number }) {
+    super('E_TIMEOUT', message, options);
+    this.timeoutMs = options.timeoutMs;
   }
 }
 
 /**
  * A send that failed for a reason of its own: the outbox was full (`E_OUTBOX_FULL`,
  * never sent), the connection dropped between handing it to the server and the
- * server's ack (`E_OUTCOME_UNKNOWN`: it may or may not have been delivered), or the
- * server answered a REST send with a failure status (`E_SEND_REFUSED`).
+ * server's ack (`E_OUTCOME_UNKNOWN`: it may or may not have been delivered), the
+ * server answered a REST send with a failure status (`E_SEND_REFUSED`), a confirmed
+ * send was not confirmed by its receiver in time (`E_UNCONFIRMED`), or a responder's
+ * handler failed (`E_REMOTE`).
  */
 export class RexsysSendError extends RexsysError {
   override readonly name = 'RexsysSendError';
-  declare readonly code: 'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED';
+  declare readonly code: 'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED' | 'E_UNCONFIRMED' | 'E_REMOTE';
+  readonly receiver: string;
+  readonly command: string;
   constructor(
-    code: 'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED',
+    code: 'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED' | 'E_UNCONFIRMED' | 'E_REMOTE',
     message: string,
-    readonly receiver: string,
-    readonly command: string,
+    options: RexsysErrorOptions & { readonly receiver: string; readonly command: string },
   ) {
-    super(code, message);
+    super(code, message, options);
+    this.receiver = options.receiver;
+    this.command = options.command;
   }
 }
 
@@ -171,8 +201,8 @@ export class RexsysSendError extends RexsysError {
 export class RexsysClosedError extends RexsysError {
   override readonly name = 'RexsysClosedError';
   declare readonly code: 'E_CLOSED';
-  constructor(message = 'The Rexsys client is closed.') {
-    super('E_CLOSED', message);
+  constructor(message = 'The Rexsys client is closed.', options: RexsysErrorOptions = {}) {
+    super('E_CLOSED', message, options);
   }
 }
 
@@ -180,17 +210,28 @@ export class RexsysClosedError extends RexsysError {
 export class RexsysArgumentError extends RexsysError {
   override readonly name = 'RexsysArgumentError';
   declare readonly code: 'E_INVALID_ARGUMENT';
-  constructor(message: string) {
-    super('E_INVALID_ARGUMENT', message);
+  constructor(message: string, options: RexsysErrorOptions = {}) {
+    super('E_INVALID_ARGUMENT', message, options);
+  }
+}
+
+/** A failure that is not the network's, the server's or the caller's input: a bug, or a user callback that threw. Never retried. */
+export class RexsysInternalError extends RexsysError {
+  override readonly name = 'RexsysInternalError';
+  declare readonly code: 'E_INTERNAL';
+  constructor(message: string, options: RexsysErrorOptions = {}) {
+    super('E_INTERNAL', message, options);
   }
 }
 
 /**
- * `e` itself when it is a RexsysError, else a RexsysTransportError `E_NETWORK` carrying
- * its message: the streams only ever carry typed errors.
+ * `e` itself when it is a RexsysError, else a {@link RexsysInternalError} (`E_INTERNAL`)
+ * carrying its message and, as `cause`, the original: the streams only ever carry typed
+ * errors, and an unknown throw is never mistaken for a network failure (so never retried).
  */
 export function asRexsysError(e: unknown): RexsysError {
-  return e instanceof RexsysError ? e : new RexsysTransportError('E_NETWORK', `Unexpected failure: ${e instanceof Error ? e.message : String(e)}`);
+  if (e instanceof RexsysError) return e;
+  return new RexsysInternalError(`Unexpected failure: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 }
 
 /** True when `e` is a RexsysError (optionally with the given code). */

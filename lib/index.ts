@@ -15,34 +15,13 @@ export type {
   SendReceipt,
   Via,
 } from './client/types.js';
-export { certify, CERTIFY_PATH, type CertifyOptions, type RexsysCredentials } from './auth/certify.js';
+export { certify, type CertifyOptions, type RexsysCredentials } from './auth/certify.js';
 export { retryBackoff, type RetryBackoffOptions } from './operators/retry-backoff.js';
 export { backoffDelay, type BackoffDelayOptions } from './operators/backoff-delay.js';
 export { ofCommand, type OfCommandOptions } from './operators/of-command.js';
 export { sendTo, type SendToOptions } from './operators/send-to.js';
 export { encodeData, decodeData, decodeDataEither } from './protocol/encode-data.js';
-export {
-  AnyEnvelope,
-  CertificateResult,
-  CertifyRequest,
-  Channel,
-  Hello,
-  LoginReply,
-  LoginRequest,
-  MessageData,
-  RequestMessage,
-  RestSendPayload,
-  RexsysEnvelope,
-  ServerInfo,
-  TouidMessage,
-  classifyLoginReply,
-  normaliseData,
-  type LoginOutcome,
-  type RexsysMessage,
-} from './protocol/codecs.js';
-export { decodeWith, formatIssues } from './protocol/report.js';
-export { HELLO_EVENT, HelloDecoder, helloParser, renameHello } from './protocol/hello-parser.js';
-export { SEND_PATH } from './transport/rest-send.js';
+export { Channel, MessageData, type RexsysMessage } from './protocol/codecs.js';
 export type { BodyFormat } from './transport/http.js';
 export type { SocketIoOptions } from './transport/socket.js';
 export {
@@ -55,8 +34,61 @@ export {
   RexsysSendError,
   RexsysTimeoutError,
   RexsysTransportError,
+  RexsysInternalError,
   asRexsysError,
   isRexsysError,
   type DecodeIssue,
   type RexsysErrorCode,
+  type RexsysErrorOptions,
 } from './errors.js';
+
+/*
+ * Deprecated in 0.2, removed in 0.3: wire internals now live in `rexsys-rx/protocol`.
+ * Re-exported here for one release so 0.1 imports keep compiling.
+ */
+export {
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  CERTIFY_PATH,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  SEND_PATH,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  HELLO_EVENT,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  HelloDecoder,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  helloParser,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  renameHello,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  decodeWith,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  formatIssues,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  AnyEnvelope,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  CertificateResult,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  CertifyRequest,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  Hello,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  LoginReply,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  LoginRequest,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  RequestMessage,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  RestSendPayload,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  RexsysEnvelope,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  ServerInfo,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  TouidMessage,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  classifyLoginReply,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  normaliseData,
+  /** @deprecated import from 'rexsys-rx/protocol' */
+  type LoginOutcome,
+} from './protocol/index.js';

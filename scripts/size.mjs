@@ -10,15 +10,15 @@
  *   own + socket.io + axios   what an app pays on top of the peers it already has
  *   everything            peers included (an app that uses none of rxjs/io-ts/fp-ts yet)
  *
- * Writes the table into README.md between `<!-- size:start -->` and `<!-- size:end -->`
- * when both markers exist; never creates README.md or the markers.
+ * Writes the table into README.md and README.ko.md between `<!-- size:start -->` and `<!-- size:end -->`
+ * when both markers exist; never creates either file or the markers.
  *
  * Usage: node scripts/size.mjs [--no-write]
  */
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync, constants } from 'node:zlib';
 
@@ -29,7 +29,8 @@ const entries = [
   { name: 'rexsys-rx/angular', file: join(root, 'lib', 'angular', 'index.ts'), framework: ['@angular/*'] },
   { name: 'rexsys-rx/vue', file: join(root, 'lib', 'vue', 'index.ts'), framework: ['vue', '@vue/*'] },
 ].filter((e) => existsSync(e.file));
-const readme = join(root, 'README.md');
+/** The README and its translations: the same table in each (its labels stay English). */
+const readmes = [join(root, 'README.md'), join(root, 'README.ko.md')];
 const START = '<!-- size:start -->';
 const END = '<!-- size:end -->';
 
@@ -89,21 +90,24 @@ console.log(`${'bundle'.padEnd(width)}  ${'min'.padStart(10)}  ${'min+gz'.padSta
 for (const r of rows) console.log(`${r.label.padEnd(width)}  ${String(r.min).padStart(10)}  ${String(r.gzip).padStart(10)}   (${kB(r.min)} / ${kB(r.gzip)})`);
 
 if (process.argv.includes('--no-write')) process.exit(0);
-if (!existsSync(readme)) {
-  console.log('\nsize: no README.md; nothing written.');
-} else {
+for (const readme of readmes) {
+  const name = basename(readme);
+  if (!existsSync(readme)) {
+    console.log(`\nsize: no ${name}; nothing written.`);
+    continue;
+  }
   const text = await readFile(readme, 'utf8');
   const start = text.indexOf(START);
   const end = text.indexOf(END);
   if (start === -1 || end === -1 || end < start) {
-    console.log(`\nsize: README.md has no ${START} … ${END} markers; nothing written.`);
+    console.log(`\nsize: ${name} has no ${START} … ${END} markers; nothing written.`);
   } else {
     const next = `${text.slice(0, start + START.length)}\n${table}\n${text.slice(end)}`;
     if (next !== text) {
       await writeFile(readme, next);
-      console.log('\nsize: README.md updated between the size markers.');
+      console.log(`\nsize: ${name} updated between the size markers.`);
     } else {
-      console.log('\nsize: README.md already up to date.');
+      console.log(`\nsize: ${name} already up to date.`);
     }
   }
 }

@@ -3,6 +3,7 @@ import * as E from '../protocol/either.js';
 import { map, type Observable } from 'rxjs';
 import { RexsysAuthError } from '../errors.js';
 import { CertificateResult } from '../protocol/codecs.js';
+import { CERTIFY_PATH, namespaceFor } from '../protocol/paths.js';
 import { decodeWith } from '../protocol/report.js';
 import { joinUrl, postEncoded, withoutTokens, type BodyFormat } from '../transport/http.js';
 
@@ -21,7 +22,7 @@ export interface RexsysCredentials {
 }
 
 /** The path of the certificate endpoint. */
-export const CERTIFY_PATH = '/api/rexsys/cgi/certificate/productkey';
+
 
 export interface CertifyOptions {
   /** Origin of the Rexsys server, e.g. `https://rexsys.example.com`. */
@@ -64,8 +65,7 @@ export function certify(options: CertifyOptions): Observable<RexsysCredentials> 
         throw new RexsysAuthError(
           'E_CERTIFY_REFUSED',
           `The server refused the productkey for project "${project}" (status ${server.status}${why ? `: ${why}` : ''}).`,
-          withoutTokens(envelope),
-          true,
+          { reply: withoutTokens(envelope), final: true },
         );
       }
       const decoded = decodeWith(CertificateResult, result, 'certificate');
@@ -77,8 +77,8 @@ export function certify(options: CertifyOptions): Observable<RexsysCredentials> 
         token: r.token,
         project: r.project ?? project,
         namespaces: {
-          client: r.config?.io.client ?? `/io/${project}/client`,
-          user: r.config?.io.user ?? `/io/${project}/user`,
+          client: r.config?.io.client ?? namespaceFor(project, 'client'),
+          user: r.config?.io.user ?? namespaceFor(project, 'user'),
         },
         ...(expiresAt !== undefined ? { expiresAt } : {}),
       };

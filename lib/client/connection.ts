@@ -5,6 +5,7 @@ import type { RexsysCredentials } from '../auth/certify.js';
 import { RexsysAuthError, RexsysError, asRexsysError, RexsysTimeoutError, RexsysTransportError } from '../errors.js';
 import { Hello, classifyLoginReply, type Channel } from '../protocol/codecs.js';
 import { HELLO_EVENT } from '../protocol/hello-parser.js';
+import { namespaceFor } from '../protocol/paths.js';
 import { decodeWith } from '../protocol/report.js';
 import { retryBackoff, type RetryBackoffOptions } from '../operators/retry-backoff.js';
 import { withoutTokens } from '../transport/http.js';
@@ -139,7 +140,7 @@ export class Connection {
    */
   private attempt(credentials: RexsysCredentials, fresh: boolean): Observable<Session> {
     const { project, channel, loginTimeout, helloTimeout } = this.o;
-    const namespace = credentials.namespaces?.[channel] ?? `/io/${project}/${channel}`;
+    const namespace = credentials.namespaces?.[channel] ?? namespaceFor(project, channel);
     const socket = this.socketFor(namespace);
 
     return new Observable<Session>((subscriber) => {
@@ -162,7 +163,7 @@ export class Connection {
         this.o.setState({ status: 'authenticating', uid: credentials.uid, sid, attempt: 0 });
         socket.emit('login', { uid: credentials.uid, sid, token: credentials.token });
         loginTimer = setTimeout(
-          () => fail(new RexsysTimeoutError(`The server did not answer the login of "${credentials.uid}" within ${loginTimeout} ms.`, loginTimeout)),
+          () => fail(new RexsysTimeoutError(`The server did not answer the login of "${credentials.uid}" within ${loginTimeout} ms.`, { timeoutMs: loginTimeout })),
           loginTimeout,
         );
       };
@@ -196,8 +197,7 @@ export class Connection {
             new RexsysAuthError(
               'E_LOGIN_REFUSED',
               `The server refused the login of "${credentials.uid}" (${outcome.reason})${final ? '' : '; certifying again'}.`,
-              withoutTokens(reply),
-              final,
+              { reply: withoutTokens(reply), final },
             ),
           );
         }

@@ -48,8 +48,7 @@ export function sendOverRest(s: RestSender, receiver: string, command: string, d
                   new RexsysSendError(
                     'E_OUTCOME_UNKNOWN',
                     `The connection failed after "${command}" to "${receiver}" was posted (${e.message}): it may or may not have been delivered.`,
-                    receiver,
-                    command,
+                    { receiver, command, cause: e },
                   ),
               );
             }
@@ -77,7 +76,7 @@ export function sendOverRest(s: RestSender, receiver: string, command: string, d
           () =>
             new RexsysTimeoutError(
               `"${command}" to "${receiver}" over REST did not complete within ${timeout} ms; if a request was under way, it may or may not have been delivered.`,
-              timeout,
+              { timeoutMs: timeout },
             ),
         ),
     }),

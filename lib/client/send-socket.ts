@@ -50,8 +50,7 @@ export function sendOverSocket(s: SocketSender, receiver: string, command: strin
             : new RexsysSendError(
                 'E_OUTCOME_UNKNOWN',
                 `The connection dropped after "${command}" to "${receiver}" was handed to the server and before its ack: it may or may not have been delivered.`,
-                receiver,
-                command,
+                { receiver, command },
               ),
         );
       },
@@ -62,8 +61,7 @@ export function sendOverSocket(s: SocketSender, receiver: string, command: strin
         new RexsysSendError(
           'E_OUTBOX_FULL',
           `The outbox is full (${s.outbox.capacity} sends waiting); "${command}" to "${receiver}" was not sent.`,
-          receiver,
-          command,
+          { receiver, command },
         ),
       );
       return;
@@ -75,12 +73,11 @@ export function sendOverSocket(s: SocketSender, receiver: string, command: strin
         finish();
         subscriber.error(
           neverSent
-            ? new RexsysTimeoutError(`"${command}" to "${receiver}" waited ${timeout} ms for a logged-in socket and was never sent.`, timeout)
+            ? new RexsysTimeoutError(`"${command}" to "${receiver}" waited ${timeout} ms for a logged-in socket and was never sent.`, { timeoutMs: timeout })
             : new RexsysSendError(
                 'E_OUTCOME_UNKNOWN',
                 `No ack for "${command}" to "${receiver}" within ${timeout} ms: it may or may not have been delivered.`,
-                receiver,
-                command,
+                { receiver, command },
               ),
         );
       }, timeout);

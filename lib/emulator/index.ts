@@ -16,7 +16,6 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
 import { attachNamespaces } from './io.js';
 import { Journal } from './journal.js';
 import { resolveOptions, type EmulatorOptions } from './options.js';
@@ -24,6 +23,7 @@ import { emitAny } from './raw-emit.js';
 import { SessionRegistry, TokenRegistry } from './registry.js';
 import { createRestHandler } from './rest.js';
 import { FaultTable } from './faults.js';
+import { loadSocketIoServer } from './socket-io-server.js';
 import type { RexsysEmulator } from './types.js';
 
 export type { EmulatorOptions, HelloOrder } from './options.js';
@@ -47,6 +47,7 @@ function urlOf(host: string, port: number): string {
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RexsysEmulator> {
   const resolved = resolveOptions(options);
+  const Server = await loadSocketIoServer();
   const log = resolved.logger;
   const tokens = new TokenRegistry(resolved.tokenTtl);
   const sessions = new SessionRegistry();

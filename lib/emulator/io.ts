@@ -4,6 +4,7 @@
  * has a handler for (`login`, `request`) is acked with an empty ack when the client
  * asked for one; unknown events get none.
  */
+import { namespaceFor } from '../protocol/paths.js';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { LoginRequest, RequestMessage } from '../protocol/codecs.js';
@@ -26,7 +27,7 @@ const CHANNELS: readonly EmulatorChannel[] = ['client', 'user'];
 
 /** The namespace path of a project's channel. */
 export function namespaceOf(project: string, channel: EmulatorChannel): string {
-  return `/io/${project}/${channel}`;
+  return namespaceFor(project, channel);
 }
 
 /**

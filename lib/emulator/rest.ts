@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as E from 'fp-ts/lib/Either.js';
 import { CertifyRequest, RestSendPayload } from '../protocol/codecs.js';
+import { CERTIFY_PATH, SEND_PATH, namespaceFor } from '../protocol/paths.js';
 import { decodePayload, extractEncodeData, readBody } from './body.js';
 import { formatDatetime, problemEnvelope, successEnvelope, type Envelope, type RequestInfo } from './envelope.js';
 import type { FaultTable } from './faults.js';
@@ -16,9 +17,9 @@ import type { SessionRegistry, TokenRegistry } from './registry.js';
 import { isChannel, route } from './router.js';
 
 /** Path of the certificate endpoint. */
-export const CERTIFY_ROUTE = '/api/rexsys/cgi/certificate/productkey';
+export const CERTIFY_ROUTE = CERTIFY_PATH;
 /** Path of the REST send endpoint. */
-export const SEND_ROUTE = '/api/ide/io/send';
+export const SEND_ROUTE = SEND_PATH;
 
 /** What the REST handler works with. */
 export interface RestContext {
@@ -176,7 +177,7 @@ function certifyAnswer(ctx: RestContext, info: RequestInfo, encoded: string): An
     body: successEnvelope(info, {
       clientid: clientId,
       clients: String(Object.keys(keys).length),
-      config: { io: { client: `/io/${project}/client`, user: `/io/${project}/user` } },
+      config: { io: { client: namespaceFor(project, 'client'), user: namespaceFor(project, 'user') } },
       expire: { datetime: formatDatetime(issued.expiresAt), timestamp: Math.floor(issued.expiresAt / 1000) },
       namespace: 'ide',
       productkey,

@@ -24,10 +24,10 @@ export function encodeData(payload: unknown): string {
     json = JSON.stringify(payload);
   } catch (cause) {
     // A BigInt, a circular structure or a throwing toJSON: not a raw TypeError (every error is a RexsysError).
-    throw new RexsysEncodingError(`EncodeData needs a JSON value: ${cause instanceof Error ? cause.message : String(cause)}`, '', { cause });
+    throw new RexsysEncodingError(`EncodeData needs a JSON value: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
   if (json === undefined) {
-    throw new RexsysEncodingError('EncodeData needs a JSON value; got undefined or a function.', '');
+    throw new RexsysEncodingError('EncodeData needs a JSON value; got undefined or a function.');
   }
   return btoa(encodeURIComponent(json));
 }
@@ -41,24 +41,24 @@ const preview = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
  */
 export function decodeDataEither(text: string): E.Either<RexsysEncodingError, unknown> {
   if (typeof text !== 'string') {
-    return E.left(new RexsysEncodingError(`EncodeData must be a string, got ${typeof text}.`, ''));
+    return E.left(new RexsysEncodingError(`EncodeData must be a string, got ${typeof text}.`));
   }
   let uri: string;
   try {
     uri = atob(text);
   } catch (cause) {
-    return E.left(new RexsysEncodingError('EncodeData is not valid base64.', preview(text), { cause }));
+    return E.left(new RexsysEncodingError('EncodeData is not valid base64.', { input: preview(text), cause }));
   }
   let json: string;
   try {
     json = decodeURIComponent(uri);
   } catch (cause) {
-    return E.left(new RexsysEncodingError('EncodeData holds a malformed %-escape after base64 decoding.', preview(text), { cause }));
+    return E.left(new RexsysEncodingError('EncodeData holds a malformed %-escape after base64 decoding.', { input: preview(text), cause }));
   }
   try {
     return E.right(JSON.parse(json) as unknown);
   } catch (cause) {
-    return E.left(new RexsysEncodingError('EncodeData does not hold JSON.', preview(text), { cause }));
+    return E.left(new RexsysEncodingError('EncodeData does not hold JSON.', { input: preview(text), cause }));
   }
 }
 

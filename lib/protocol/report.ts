@@ -65,5 +65,5 @@ export function decodeWith<A, O>(
   if (E.isRight(result)) return result;
   const issues = toIssues(result.left);
   const what = source ? `${source} payload` : 'Payload';
-  return E.left(new RexsysDecodeError(`${what} does not match ${codec.name}: ${formatIssues(issues)}`, issues, raw, source));
+  return E.left(new RexsysDecodeError(`${what} does not match ${codec.name}: ${formatIssues(issues)}`, { issues, raw, source }));
 }

@@ -107,8 +107,7 @@ export function postEncoded(url: string, payload: unknown, options: PostOptions 
               new RexsysTransportError(
                 'E_HTTP',
                 `POST ${where} failed with HTTP ${res.status}${describeServerMessage(answer)}`,
-                res.status,
-                withoutTokens(answer),
+                { status: res.status, body: withoutTokens(answer) },
               ),
             );
             return;
@@ -124,13 +123,13 @@ export function postEncoded(url: string, payload: unknown, options: PostOptions 
         (err: unknown) => {
           if (controller.signal.aborted) return;
           if (isAxiosError(err) && (err.code === 'ETIMEDOUT' || err.code === 'ECONNABORTED')) {
-            subscriber.error(new RexsysTimeoutError(`POST ${where} got no answer within ${timeout} ms`, timeout));
+            subscriber.error(new RexsysTimeoutError(`POST ${where} got no answer within ${timeout} ms`, { timeoutMs: timeout, cause: err }));
             return;
           }
           const code = isAxiosError(err) ? err.code : undefined;
           const reason = isAxiosError(err) ? (err.code ?? err.message) : String(err);
           const mayHaveArrived = code === undefined || !NOT_SENT_CODES.has(code);
-          subscriber.error(new RexsysTransportError('E_NETWORK', `POST ${where} failed: ${reason}`, undefined, undefined, mayHaveArrived));
+          subscriber.error(new RexsysTransportError('E_NETWORK', `POST ${where} failed: ${reason}`, { mayHaveArrived, cause: err }));
         },
       );
     return () => controller.abort();

@@ -3,10 +3,11 @@ import { map, type Observable } from 'rxjs';
 import type { RexsysCredentials } from '../auth/certify.js';
 import { RexsysSendError } from '../errors.js';
 import type { Channel, RestSendPayload } from '../protocol/codecs.js';
+import { SEND_PATH } from '../protocol/paths.js';
 import { joinUrl, postEncoded, withoutTokens, type BodyFormat } from './http.js';
 
 /** The path of the REST send endpoint. */
-export const SEND_PATH = '/api/ide/io/send';
+
 
 export interface RestSendArgs {
   readonly url: string;
@@ -48,8 +49,7 @@ export function postSend(args: RestSendArgs): Observable<unknown> {
         throw new RexsysSendError(
           'E_SEND_REFUSED',
           `The server refused the send of "${command}" to "${receiver}" (status ${server.status}${server.message ? `: ${server.message}` : ''}).`,
-          receiver,
-          command,
+          { receiver, command },
         );
       }
       return withoutTokens(result);

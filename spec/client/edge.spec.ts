@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { firstValueFrom } from 'rxjs';
 import { createRexsysClient } from '../../lib/client/create-client';
-import { CERTIFY_PATH } from '../../lib/auth/certify';
+import { CERTIFY_PATH } from '../../lib/protocol/paths';
 import { writeEvent } from '../../lib/emulator/raw-emit';
 import { RexsysArgumentError, RexsysTimeoutError } from '../../lib/errors';
 import type { ConnectionState, RexsysClient } from '../../lib/index';

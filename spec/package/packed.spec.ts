@@ -1,6 +1,7 @@
 /**
  * The PACKED library, as users get it: `npm pack` in the repo (prepack builds dist),
- * `npm install <tgz> rxjs io-ts fp-ts` in a fresh project outside the repo, then
+ * `npm install <tgz> rxjs io-ts fp-ts` in a fresh project outside the repo (which must pull
+ * no server package), then `npm install socket.io` (the emulator's optional peer), then
  *   - a CommonJS consumer (`require('rexsys-rx')`) and an ES module consumer
  *     (`import … from 'rexsys-rx'`, plus `rexsys-rx/emulator`), each run with `node`;
  *   - the installed bin (`rexsys-rx --version`, `rexsys-rx certify`);
@@ -16,7 +17,7 @@
  * under CI) and, for the browser part, /usr/bin/chromium or $CHROMIUM_PATH (same rule).
  */
 import { build, stop as stopEsbuild } from 'esbuild';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -47,6 +48,10 @@ const dataOf = (d: DeliveredMessage): Record<string, unknown> => {
 };
 
 const timings: Record<string, number> = {};
+/** Server-side packages a browser install must not pull. */
+// (`ws` stays: socket.io-client's engine uses it in Node.)
+const SERVER_PACKAGES = ['socket.io', 'engine.io', 'socket.io-adapter', 'cors', 'accepts', 'base64id', '@types/node'];
+let serverPackagesOfBrowserInstall: string[] | undefined;
 async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
   const started = Date.now();
   try {
@@ -106,6 +111,12 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
       await timed('npm install', () =>
         run(NPM, ['install', tarball, 'rxjs', 'io-ts', 'fp-ts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project, timeout: 150_000 }),
       );
+      // What a browser app gets: no server package (socket.io is an optional peer for the emulator).
+      serverPackagesOfBrowserInstall = SERVER_PACKAGES.filter((name) => existsSync(join(project, 'node_modules', name)));
+      // This project also runs the emulator, so it adds the optional peer, as the docs say.
+      await timed('npm install socket.io', () =>
+        run(NPM, ['install', 'socket.io', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project, timeout: 150_000 }),
+      );
       for (const file of ['consumer.cjs', 'consumer.mjs', 'page.mjs']) copyFileSync(join(FIXTURES, file), join(project, file));
       for (const file of ['types-check.mts', 'types-check.cts']) copyFileSync(join(FIXTURES, 'types-check.ts.txt'), join(project, file));
       copyFileSync(join(FIXTURES, 'tsconfig.packed.json'), join(project, 'tsconfig.json'));
@@ -129,6 +140,10 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
     await stopEsbuild();
     if (work) rmSync(work, { recursive: true, force: true });
     if (Object.keys(timings).length > 0) console.log(`packed.spec timings (ms): ${JSON.stringify(timings)}`);
+  });
+
+  it('a plain install (the library and its required peers) pulls no server package', () => {
+    expect(serverPackagesOfBrowserInstall).toEqual([]);
   });
 
   it('packs dist for both module formats, the types and the bin, and no sources', () => {

@@ -32,6 +32,7 @@ describe('error classes', () => {
   it('extend RexsysError, with a literal name and a code from RexsysErrorCode', () => {
     expectTypeOf<RexsysErrorCode>().toEqualTypeOf<
       | 'E_ENCODE_DATA'
+      | 'E_ENCODE'
       | 'E_DECODE'
       | 'E_CERTIFY_REFUSED'
       | 'E_LOGIN_REFUSED'
@@ -42,7 +43,10 @@ describe('error classes', () => {
       | 'E_OUTCOME_UNKNOWN'
       | 'E_SEND_REFUSED'
       | 'E_CLOSED'
+      | 'E_UNCONFIRMED'
+      | 'E_REMOTE'
       | 'E_INVALID_ARGUMENT'
+      | 'E_INTERNAL'
     >();
     expectTypeOf<RexsysError>().toMatchTypeOf<Error>();
     expectTypeOf<RexsysError['code']>().toEqualTypeOf<RexsysErrorCode>();
@@ -70,7 +74,7 @@ describe('error classes', () => {
     // The constructors only accept their own codes.
     expectTypeOf<ConstructorParameters<typeof RexsysAuthError>[0]>().toEqualTypeOf<'E_CERTIFY_REFUSED' | 'E_LOGIN_REFUSED'>();
     expectTypeOf<ConstructorParameters<typeof RexsysTransportError>[0]>().toEqualTypeOf<'E_HTTP' | 'E_NETWORK'>();
-    expectTypeOf<ConstructorParameters<typeof RexsysSendError>[0]>().toEqualTypeOf<'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED'>();
+    expectTypeOf<ConstructorParameters<typeof RexsysSendError>[0]>().toEqualTypeOf<'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED' | 'E_UNCONFIRMED' | 'E_REMOTE'>();
     // @ts-expect-error not a transport code
     new RexsysTransportError('E_CLOSED', 'x');
 
@@ -83,11 +87,11 @@ describe('error classes', () => {
       [new RexsysArgumentError('x'), 'E_INVALID_ARGUMENT', 'RexsysArgumentError'],
       [new RexsysAuthError('E_LOGIN_REFUSED', 'x'), 'E_LOGIN_REFUSED', 'RexsysAuthError'],
       [new RexsysClosedError(), 'E_CLOSED', 'RexsysClosedError'],
-      [new RexsysDecodeError('x', [], null), 'E_DECODE', 'RexsysDecodeError'],
-      [new RexsysEncodingError('x', '!'), 'E_ENCODE_DATA', 'RexsysEncodingError'],
-      [new RexsysSendError('E_OUTBOX_FULL', 'x', 'r', 'c'), 'E_OUTBOX_FULL', 'RexsysSendError'],
-      [new RexsysTimeoutError('x', 1), 'E_TIMEOUT', 'RexsysTimeoutError'],
-      [new RexsysTransportError('E_HTTP', 'x', 500), 'E_HTTP', 'RexsysTransportError'],
+      [new RexsysDecodeError('x', { issues: [], raw: null }), 'E_DECODE', 'RexsysDecodeError'],
+      [new RexsysEncodingError('x', { input: '!' }), 'E_ENCODE_DATA', 'RexsysEncodingError'],
+      [new RexsysSendError('E_OUTBOX_FULL', 'x', { receiver: 'r', command: 'c' }), 'E_OUTBOX_FULL', 'RexsysSendError'],
+      [new RexsysTimeoutError('x', { timeoutMs: 1 }), 'E_TIMEOUT', 'RexsysTimeoutError'],
+      [new RexsysTransportError('E_HTTP', 'x', { status: 500 }), 'E_HTTP', 'RexsysTransportError'],
     ];
     for (const [error, code, name] of cases) {
       expect(error).toBeInstanceOf(RexsysError);

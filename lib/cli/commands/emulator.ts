@@ -4,6 +4,7 @@
  * knows. Productkeys are the emulator's own configuration, so printing them is fine.
  */
 import { DEFAULT_PORT, DEFAULT_PROJECTS, startEmulator, type RexsysEmulator } from '../../emulator/index.js';
+import { namespaceFor } from '../../protocol/paths.js';
 import type { FlagSpecs } from '../args.js';
 import { integerOption, withEnv } from '../args.js';
 import { defineCommand } from '../command.js';
@@ -61,7 +62,7 @@ function projectTable(flags: { project?: string; productkey?: string; uid?: stri
 function banner(term: Terminal, url: string, projects: Projects): void {
   term.out(`Rexsys emulator listening on ${url}`);
   for (const [project, keys] of Object.entries(projects)) {
-    term.out(`  project ${project}  (namespaces /io/${project}/client and /io/${project}/user)`);
+    term.out(`  project ${project}  (namespaces ${namespaceFor(project, 'client')} and ${namespaceFor(project, 'user')})`);
     const width = Math.max(...Object.keys(keys).map((k) => k.length));
     for (const [key, uid] of Object.entries(keys)) term.out(`    productkey ${key.padEnd(width)}  ->  client ${uid}`);
   }

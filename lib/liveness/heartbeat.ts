@@ -1,0 +1,117 @@
+import {
+  EMPTY,
+  Observable,
+  asyncScheduler,
+  defer,
+  repeat,
+  map,
+  merge,
+  startWith,
+  switchMap,
+  take,
+  throwError,
+  timeout as rxTimeout,
+  timer,
+  type SchedulerLike,
+} from 'rxjs';
+import { RexsysArgumentError, RexsysTransportError } from '../errors.js';
+
+/** Options of {@link heartbeat}. */
+export interface HeartbeatOptions {
+  /** Milliseconds of silence (no proof the path works) before a probe goes out. @default 20000 */
+  readonly interval?: number;
+  /** Milliseconds a probe may take before the link is declared dead. @default 10000 */
+  readonly timeout?: number;
+}
+
+/** What {@link heartbeat} watches and how it probes. */
+export interface HeartbeatSource {
+  /**
+   * Sends one probe; emits (anything) once its round trip completed. In the client: a
+   * `request` the server acks (see docs/guide.md, "Liveness").
+   */
+  readonly probe: () => Observable<unknown>;
+  /** Anything that proves the link is alive (an incoming packet, an ack): restarts the silence count. */
+  readonly activity$?: Observable<unknown>;
+  /** Reasons to probe at once (the browser went `offline` or came back, the page became visible). */
+  readonly wake$?: Observable<unknown>;
+  /** @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** The default heartbeat: a probe after 20 s of silence, dead after 10 s without its answer. */
+export const DEFAULT_HEARTBEAT: Required<HeartbeatOptions> = { interval: 20_000, timeout: 10_000 };
+
+/** Checks heartbeat options: positive finite numbers, or a RexsysArgumentError. */
+export function resolveHeartbeat(options: HeartbeatOptions | false | undefined): Required<HeartbeatOptions> | false {
+  if (options === false) return false;
+  const { interval = DEFAULT_HEARTBEAT.interval, timeout = DEFAULT_HEARTBEAT.timeout } = options ?? {};
+  for (const [name, value] of [
+    ['interval', interval],
+    ['timeout', timeout],
+  ] as const) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new RexsysArgumentError(`heartbeat.${name} must be a positive number of milliseconds, got ${String(value)}.`);
+    }
+  }
+  return { interval, timeout };
+}
+
+/**
+ * Proves a link end to end while subscribed. After `interval` ms without proof (no
+ * `activity$`), or at once on `wake$`, it sends a probe; an answer within `timeout` ms
+ * emits the round-trip time in ms and starts the count again. A probe that is not
+ * answered in time errors with a {@link RexsysTransportError} `E_NETWORK` whose `reason`
+ * is `'heartbeat'`: the caller closes the link and reconnects.
+ *
+ * Activity while a probe is out counts as its answer (the link delivered something),
+ * and at most one probe is out at a time (a wake-up during a probe is absorbed by it),
+ * so a slow answer never stacks probes. Timers run on `scheduler`, so the logic is tested in virtual time.
+ *
+ * @example
+ * ```ts
+ * session$.pipe(
+ *   switchMap((s) => heartbeat({ interval: 5000, timeout: 3000 }, {
+ *     probe: () => ackOf(s.socket, 'request', ping),
+ *     activity$: packetsOf(s.socket),
+ *   })),
+ * ).subscribe({ next: (rtt) => console.log('rtt', rtt), error: (e) => console.log(e.reason) }); // 'heartbeat'
+ * ```
+ */
+export function heartbeat(options: HeartbeatOptions, source: HeartbeatSource): Observable<number> {
+  const { interval, timeout } = resolveHeartbeat(options) as Required<HeartbeatOptions>;
+  const { probe, activity$ = EMPTY, wake$ = EMPTY, scheduler = asyncScheduler } = source;
+
+  const probeOnce = (): Observable<number> =>
+    defer(() => {
+      const sent = scheduler.now();
+      return probe().pipe(
+        take(1),
+        rxTimeout({
+          first: timeout,
+          scheduler,
+          with: () =>
+            throwError(
+              () =>
+                new RexsysTransportError(
+                  'E_NETWORK',
+                  `The link did not answer a heartbeat within ${timeout} ms: it is dead (a black hole or a half-open socket).`,
+                  {
+                    reason: 'heartbeat',
+                  },
+                ),
+            ),
+        }),
+        map(() => scheduler.now() - sent),
+      );
+    });
+
+  // One cycle: wait for `interval` of silence (or a wake-up), probe, emit the round trip.
+  // Repeating the cycle makes an answered probe a proof like any other.
+  const cycles$: Observable<number> = defer(() => merge(timer(interval, scheduler), wake$).pipe(take(1), switchMap(probeOnce))).pipe(repeat());
+  // Each proof of life (activity) restarts the count.
+  return activity$.pipe(
+    startWith(undefined),
+    switchMap(() => cycles$),
+  );
+}
