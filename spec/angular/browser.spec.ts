@@ -109,7 +109,20 @@ describeInBrowser('rexsys-rx/angular in Chromium (zoneless and zone.js) against 
     await page.waitForFunction(() => document.querySelector('#status')?.textContent?.trim() === 'ready', undefined, { timeout: 15_000 });
     return { page, errors, logs };
   }
-  const angularPage = (page: Page) => page.evaluate(() => (globalThis as unknown as { angularPage: AngularPage }).angularPage);
+  const angularPage = (page: Page) =>
+    page.evaluate(() => {
+      const { zone, stable, stableCount } = (globalThis as unknown as { angularPage: AngularPage }).angularPage;
+      return { zone, stable, stableCount };
+    });
+  /**
+   * Destroys the app in the page (its DestroyRef closes the client: the server hears of it at
+   * once, even on long-polling), waits for the session to go, closes the page.
+   */
+  async function closeApp(page: Page, uid = 'display-01'): Promise<void> {
+    await page.evaluate(() => (globalThis as unknown as { angularPage: AngularPage }).angularPage.destroy?.());
+    await waitFor(() => !emulator.sessions().some((s) => s.uid === uid), { message: `${uid}'s session closed by appRef.destroy()` });
+    await page.close();
+  }
 
   it.each(['main-zoneless', 'main-zone'] as const)('%s: logs in, shows an injected message, sends, and the app becomes stable', async (variant) => {
     const started = Date.now();
@@ -140,8 +153,7 @@ describeInBrowser('rexsys-rx/angular in Chromium (zoneless and zone.js) against 
     // The app becomes stable while the socket is open and logged in.
     await page.waitForFunction(() => (globalThis as unknown as { angularPage: AngularPage }).angularPage.stable, undefined, { timeout: 10_000 });
     expect(errors).toEqual([]);
-    await page.close();
-    await waitFor(() => !emulator.sessions().some((s) => s.uid === 'display-01'), { message: 'the page session gone' });
+    await closeApp(page);
     timings[variant] = Date.now() - started;
   });
 
@@ -159,15 +171,16 @@ describeInBrowser('rexsys-rx/angular in Chromium (zoneless and zone.js) against 
     expect(logs.filter((l) => /hydrated [1-9]\d* component/i.test(l))).toHaveLength(1);
     expect(await page.locator('#uid').innerText()).toBe('display-01');
     expect(errors).toEqual([]);
-    await page.close();
-    await waitFor(() => !emulator.sessions().some((s) => s.uid === 'display-01'), { message: 'the page session gone' });
+    await closeApp(page);
   });
 
   it('the control: with zone.js, a client subscribed inside the zone keeps the app from becoming stable', async () => {
     const { page } = await open('main-zone', '&control=inside');
-    await waitFor(() => emulator.sessions().filter((s) => s.loggedIn).length === 2, { message: 'both clients logged in' });
+    await waitFor(() => ['display-01', 'kiosk-01'].every((uid) => emulator.sessions().some((s) => s.uid === uid && s.loggedIn)), {
+      message: 'both clients logged in',
+    });
     await delay(1500);
     expect(await angularPage(page)).toMatchObject({ zone: true, stable: false });
-    await page.close();
+    await closeApp(page);
   });
 });

@@ -141,6 +141,13 @@ describeViteApp('a Vite-built Vue app with rexsys-rx/vue, in Chromium, against p
     if (Object.keys(timings).length > 0) console.log(`vite-app.spec timings (ms): ${JSON.stringify(timings)}`);
   });
 
+  /** Unmounts the Vue app in the page (the plugin closes its client: the server hears of it at once), then closes the page. */
+  async function closeApp(p: Page): Promise<void> {
+    await p.evaluate(() => (window as unknown as { rexsysApp: { unmount(): void } }).rexsysApp.unmount());
+    await waitFor(async () => !(await server!.sessions()).some((s) => s.uid === 'display-01'), { message: "display-01's session closed by app.unmount()" });
+    await p.close();
+  }
+
   it('the build holds the app and the library, no Node-only code', () => {
     const assets = readdirSync(join(outDir, 'assets')).filter((f) => f.endsWith('.js'));
     expect(assets).toHaveLength(1);
@@ -196,8 +203,7 @@ describeViteApp('a Vite-built Vue app with rexsys-rx/vue, in Chromium, against p
     expect(fromPage.map((d) => d.via)).toEqual(['socket', 'rest']);
     expect(pageErrors).toEqual([]);
     timings['round trip'] = Date.now() - started;
-    await page.close();
-    await waitFor(async () => !(await server!.sessions()).some((s) => s.uid === 'display-01'), { message: 'the page session gone' });
+    await closeApp(page);
   });
 
   it('server-side rendering (vite build --ssr) opens no socket, and the browser hydrates the HTML without mismatches, then connects', async () => {
@@ -226,7 +232,7 @@ describeViteApp('a Vite-built Vue app with rexsys-rx/vue, in Chromium, against p
     expect(problems).toEqual([]);
     expect(await server!.inject('display-01', { command: 'show', data: { url: '/hydrated' }, sender: 'kiosk-01' })).toBe(1);
     await hydrated.waitForFunction(() => document.querySelector('#show')?.textContent?.includes('/hydrated'), undefined, { timeout: 10_000 });
-    await hydrated.close();
+    await closeApp(hydrated);
     timings['ssr + hydration'] = Date.now() - started;
   });
 });

@@ -79,6 +79,8 @@ export interface AngularPage {
   zone: boolean;
   stable: boolean;
   stableCount: number;
+  /** Destroys the app (its DestroyRef closes the Rexsys client, which tells the server at once). */
+  destroy?: () => void;
 }
 
 export async function start(): Promise<void> {
@@ -86,6 +88,7 @@ export async function start(): Promise<void> {
   const page: AngularPage = { zone: withZone, stable: false, stableCount: 0 };
   (globalThis as unknown as { angularPage: AngularPage }).angularPage = page;
   const appRef = await bootstrapApplication(AppComponent, { providers: appProviders(query().get('url') ?? '', withZone) });
+  page.destroy = () => appRef.destroy();
   appRef.isStable.subscribe((stable) => {
     page.stable = stable;
     if (stable) page.stableCount++;
