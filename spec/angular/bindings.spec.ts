@@ -11,6 +11,7 @@ import { firstValueFrom, take, timeout, toArray, type Observable } from 'rxjs';
 import { REXSYS, injectCommand, injectRexsys, provideRexsys, provideRexsysTesting, type Rexsys, type RexsysOptions } from '../../lib/angular/index';
 import { startEmulator, type RexsysEmulator } from '../../lib/emulator/index';
 import { clientFactory, untilStatus } from '../support/client-helpers';
+import { recordLibraryTimers } from '../support/library-timers';
 import { delay, waitFor } from '../support/wait';
 
 const Show = t.intersection([t.type({ url: t.string }), t.partial({ title: t.string })], 'Show');
@@ -135,7 +136,7 @@ describe('rexsys-rx/angular (zoneless, real injectors, emulator)', () => {
     });
     await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
     try {
-      const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+      const timers = recordLibraryTimers();
       const url = `http://127.0.0.1:${(trap.address() as AddressInfo).port}`;
       const app = appInjector('server', [provideRexsys(options(url))]);
       const rexsys: Rexsys<Commands> = runInInjectionContext(app, () => injectRexsys<Commands>());
@@ -149,7 +150,8 @@ describe('rexsys-rx/angular (zoneless, real injectors, emulator)', () => {
       const seen: unknown[] = [];
       const streams: Observable<unknown>[] = [rexsys.messages$, rexsys.errors$, rexsys.command$('show')];
       const subs = streams.map((s) => s.subscribe((v) => seen.push(v)));
-      expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(timersBefore);
+      timers.stop();
+      expect(timers.started).toEqual([]);
       await expect(firstValueFrom(rexsys.send({ receiver: 'kiosk-01', command: 'ping', data: { at: 1 } }))).rejects.toMatchObject({ code: 'E_CLOSED' });
       await expect(firstValueFrom(rexsys.request({ receiver: 'kiosk-01', command: 'ping', data: { at: 1 } }))).rejects.toMatchObject({ code: 'E_CLOSED' });
       rexsys.reconnect(); // a no-op

@@ -11,6 +11,7 @@ import * as t from 'io-ts';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { injectCommand, injectRexsys, provideRexsys } from '../../lib/angular/index';
 import { startEmulator, type RexsysEmulator } from '../../lib/emulator/index';
+import { recordLibraryTimers } from '../support/library-timers';
 import { delay } from '../support/wait';
 
 const Show = t.type({ url: t.string }, 'Show');
@@ -66,7 +67,7 @@ describe('rexsys-rx/angular under @angular/platform-server (SSR)', () => {
     );
 
   it('renders the inert state, opens no socket (emulator sessions, a TCP trap), no timer left', async () => {
-    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const timers = recordLibraryTimers();
     const trapUrl = `http://127.0.0.1:${(trap.address() as AddressInfo).port}`;
     const [atTrap, atEmulator] = await Promise.all([render(trapUrl), render(emulator.url)]);
     for (const html of [atTrap, atEmulator]) {
@@ -77,6 +78,7 @@ describe('rexsys-rx/angular under @angular/platform-server (SSR)', () => {
     expect(attempts).toHaveLength(0);
     expect(emulator.sessions()).toHaveLength(0);
     expect(emulator.delivered()).toHaveLength(0);
-    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBeLessThanOrEqual(timersBefore);
+    timers.stop();
+    expect(timers.started).toEqual([]);
   });
 });

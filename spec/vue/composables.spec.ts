@@ -10,8 +10,9 @@ import { createApp, createRenderer, createSSRApp, defineComponent, effectScope, 
 import { renderToString } from 'vue/server-renderer';
 import { createRexsys, useCommand, useRequest, useRexsys, useRexsysState, useSend, type RexsysOptions } from '../../lib/vue/index';
 import { startEmulator, type RexsysEmulator } from '../../lib/emulator/index';
-import type { RexsysMessage } from '../../lib/index';
+import { createRexsysClient, type RexsysMessage } from '../../lib/index';
 import { clientFactory, untilStatus } from '../support/client-helpers';
+import { recordLibraryTimers } from '../support/library-timers';
 import { delay, waitFor } from '../support/wait';
 
 const Show = t.type({ url: t.string }, 'Show');
@@ -165,7 +166,7 @@ describe('rexsys-rx/vue (effect scopes, emulator)', () => {
           return () => h('p', `status=${state.value.status} ready=${ready.value} client=${useRexsys() === null ? 'none' : 'yes'} show=${show.value ?? 'none'}`);
         },
       });
-      const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+      const timers = recordLibraryTimers();
       const url = `http://127.0.0.1:${(trap.address() as AddressInfo).port}`;
       // The default activeOn ('browser'): jest's Node has no window, like an SSR server.
       for (const at of [url, emulator.url]) {
@@ -176,7 +177,18 @@ describe('rexsys-rx/vue (effect scopes, emulator)', () => {
       expect(sendError).toMatchObject({ code: 'E_CLOSED' });
       expect(attempts).toHaveLength(0);
       expect(emulator.sessions()).toHaveLength(0);
-      expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBeLessThanOrEqual(timersBefore);
+      timers.stop();
+      expect(timers.started).toEqual([]);
+
+      // The recorder's control: a client that connects does start library timers.
+      const control = recordLibraryTimers();
+      const probe = createRexsysClient({ url: emulator.url, project: 'demo', productkey: 'DISPLAY-KEY', gracePeriod: 20 });
+      const held = probe.state$.subscribe();
+      await waitFor(() => probe.state.status === 'ready', { message: 'the control client ready', timeout: 8000 });
+      control.stop();
+      held.unsubscribe();
+      probe.close();
+      expect(control.started.length).toBeGreaterThan(0);
     } finally {
       await new Promise<void>((resolve) => trap.close(() => resolve()));
     }
