@@ -75,8 +75,11 @@ export interface RexsysContext<C extends CommandCodecs = CommandCodecs> {
   readonly client: RexsysClient<C> | null;
 }
 
-/** The key the plugin provides its {@link RexsysContext} under. */
-export const REXSYS_KEY: InjectionKey<RexsysContext> = Symbol('rexsys-rx');
+/**
+ * The key the plugin provides its {@link RexsysContext} under. A registered symbol, so the
+ * ES module and CommonJS builds of this entry (both loaded by some SSR setups) agree on it.
+ */
+export const REXSYS_KEY: InjectionKey<RexsysContext> = Symbol.for('rexsys-rx/vue');
 
 /** The plugin `createRexsys` returns. */
 export interface RexsysPlugin {
