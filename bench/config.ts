@@ -17,6 +17,8 @@ export interface BenchConfig {
   };
   readonly heap: { readonly messages: number; readonly step: number; readonly warmup: number };
   readonly ready: { readonly runs: number; readonly backoffMs: number };
+  /** Confirmed vs plain: sequential and 64-in-flight counts, and the count of the run with cuts. */
+  readonly delivery: { readonly reps: number; readonly sequential: number; readonly pipelined: number; readonly faulted: number; readonly warmup: number };
 }
 
 export const FULL: BenchConfig = {
@@ -35,6 +37,7 @@ export const FULL: BenchConfig = {
   },
   heap: { messages: 100_000, step: 25_000, warmup: 5_000 },
   ready: { runs: 10, backoffMs: 100 },
+  delivery: { reps: 3, sequential: 500, pipelined: 3_000, faulted: 1_000, warmup: 500 },
 };
 
 export const QUICK: BenchConfig = {
@@ -53,4 +56,5 @@ export const QUICK: BenchConfig = {
   },
   heap: { messages: 20_000, step: 5_000, warmup: 2_000 },
   ready: { runs: 3, backoffMs: 100 },
+  delivery: { reps: 1, sequential: 200, pipelined: 1_000, faulted: 300, warmup: 200 },
 };

@@ -4,7 +4,7 @@
  *   npm run bench                     full run (~2 min), writes docs/benchmarks.md
  *   npm run bench -- --quick          smoke run (~20 s), writes nothing
  *   npm run bench -- --json           a JSON document on stdout instead of the table
- *   npm run bench -- --only=cpu,heap  some sections (cpu, replay, send, heap, ready)
+ *   npm run bench -- --only=cpu,heap  some sections (cpu, replay, send, heap, ready, delivery)
  *   npm run bench -- --no-docs        do not write docs/benchmarks.md
  *   npm run bench -- --no-profile     skip the CPU profile of the replay section
  *   npm run bench -- --dist           measure the tsc build in dist/cjs instead of lib/ via tsx
@@ -24,9 +24,10 @@ import { runReplay } from './replay.js';
 import { libSource } from './lib.js';
 import { renderMarkdown, renderText, verdicts, type BenchResults, type Environment } from './report.js';
 import { runThroughput } from './throughput.js';
+import { runDelivery } from './delivery.js';
 
 const ROOT = path.resolve(__dirname, '..');
-const SECTIONS = ['cpu', 'replay', 'send', 'heap', 'ready'] as const;
+const SECTIONS = ['cpu', 'replay', 'send', 'heap', 'ready', 'delivery'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -158,6 +159,10 @@ async function main(): Promise<void> {
     if (args.sections.has('ready')) {
       progress('4. time to ready');
       results.ready = await runReady(server, config);
+    }
+    if (args.sections.has('delivery')) {
+      progress('5. confirmed delivery vs plain sends');
+      results.delivery = await runDelivery(server, config);
     }
   } finally {
     await server?.close();

@@ -8,6 +8,7 @@ import type { ProfileSummary } from './profile.js';
 import type { ReadyResult } from './ready.js';
 import type { ReplayResult } from './replay.js';
 import type { ThroughputResult } from './throughput.js';
+import type { DeliveryResult } from './delivery.js';
 
 export interface Environment {
   readonly date: string;
@@ -33,6 +34,7 @@ export interface BenchResults {
   readonly throughput?: ThroughputResult;
   readonly heap?: HeapResult;
   readonly ready?: ReadyResult;
+  readonly delivery?: DeliveryResult;
   readonly verdicts: readonly Verdict[];
 }
 
@@ -199,6 +201,22 @@ function sendTable(tp: ThroughputResult, t: TableFn): string {
   );
 }
 
+function deliveryTable(d: DeliveryResult, t: TableFn): string {
+  return t(
+    ['send', 'n', 'delivered', 'msg/s', 'CPU µs/delivered', 'wire msgs/delivered', 'receipt p50 ms', 'p99'],
+    d.rows.map((r) => [
+      r.label,
+      f0(r.messages),
+      `${(r.deliveredShare * 100).toFixed(1)}%`,
+      f0(r.perSecond),
+      f0(r.cpuUsPerMessage),
+      f2(r.wirePerMessage),
+      f2(r.receiptP50),
+      f2(r.receiptP99),
+    ]),
+  );
+}
+
 function heapTable(h: HeapResult, t: TableFn): string {
   const at = h.series[0]?.at ?? [];
   return t(
@@ -274,6 +292,12 @@ export function renderText(r: BenchResults): string {
     out.push(
       `4. Time to ready (${r.ready.runs} runs; reconnect backoff: library ${r.ready.backoff.library}; bare ${r.ready.backoff.raw})`,
       readyTable(r.ready, table),
+      '',
+    );
+  if (r.delivery)
+    out.push(
+      `5. Confirmed delivery vs plain sends, socket (${r.delivery.reps} rounds, medians; the rows with cuts: one run)`,
+      deliveryTable(r.delivery, table),
       '',
     );
   if (r.verdicts.length) out.push('Targets', ...verdictLines(r.verdicts), '');
@@ -384,6 +408,17 @@ export function renderMarkdown(r: BenchResults, notes: string | undefined): stri
       '',
       `- ${r.ready.runs} runs each after one unmeasured run, websocket transport. Fresh: a new client per run, from the first \`state$\` subscription to \`ready\`; the productkey row includes the certify POST (axios; the bare client uses \`fetch\`).`,
       `- Reconnect: a TCP proxy (startTcpProxy from rexsys-rx/emulator) between client and emulator; \`cut()\` destroys every connection, timed to \`ready\` (bare: to the \`login\` answer) again. Library ${r.ready.backoff.library}; bare socket.io-client ${r.ready.backoff.raw}. **minus backoff** subtracts that ${r.ready.backoff.delayMs} ms wait.`,
+      '',
+    );
+  }
+  if (r.delivery) {
+    md.push(
+      '## 5. Confirmed delivery vs plain sends',
+      '',
+      deliveryTable(r.delivery, mdTable),
+      '',
+      `- The same two library clients, via 'socket'; CPU is this process (sender and receiver together) per message the receiver got. Wire messages: requests the sender made (first sends, retransmits, probes) plus confirmations the receiver made, per message delivered; a plain send is one request. Medians over ${r.delivery.reps} rounds.`,
+      "- The rows with cuts: both clients behind TCP proxies, the sender's and the receiver's link cut in turn every 100–300 ms, sends paced at 250/s (at most 64 in flight); retransmission with `retransmitAfter: 300`, `maxProbeInterval: 1000`. msg/s there is bounded by the pace.",
       '',
     );
   }

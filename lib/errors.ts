@@ -30,12 +30,16 @@ export type RexsysErrorCode =
   | 'E_SEND_REFUSED'
   /** A confirmed send whose receiver did not confirm it within its `ttl`. */
   | 'E_UNCONFIRMED'
+  /** A confirmed message arrived after its deadline (+ clock-skew tolerance): dropped, not handed to the application. */
+  | 'E_EXPIRED'
   /** The responder's handler failed (request/reply). */
   | 'E_REMOTE'
   /** The client was closed. */
   | 'E_CLOSED'
   /** The caller passed options that cannot work. */
   | 'E_INVALID_ARGUMENT'
+  /** A certified token arrived already expired or due for renewal: the server's clock and this one disagree (reported once). */
+  | 'E_CLOCK_SKEW'
   /** A failure that is none of the above: a bug of ours or a user callback throwing. Never retried. */
   | 'E_INTERNAL';
 
@@ -178,16 +182,17 @@ export class RexsysTimeoutError extends RexsysError {
  * never sent), the connection dropped between handing it to the server and the
  * server's ack (`E_OUTCOME_UNKNOWN`: it may or may not have been delivered), the
  * server answered a REST send with a failure status (`E_SEND_REFUSED`), a confirmed
- * send was not confirmed by its receiver in time (`E_UNCONFIRMED`), or a responder's
- * handler failed (`E_REMOTE`).
+ * send was not confirmed by its receiver in time (`E_UNCONFIRMED`), a confirmed message
+ * arrived after its deadline and was dropped (`E_EXPIRED`, on the receiver's `errors$`),
+ * or a responder's handler failed (`E_REMOTE`).
  */
 export class RexsysSendError extends RexsysError {
   override readonly name = 'RexsysSendError';
-  declare readonly code: 'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED' | 'E_UNCONFIRMED' | 'E_REMOTE';
+  declare readonly code: 'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED' | 'E_UNCONFIRMED' | 'E_EXPIRED' | 'E_REMOTE';
   readonly receiver: string;
   readonly command: string;
   constructor(
-    code: 'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED' | 'E_UNCONFIRMED' | 'E_REMOTE',
+    code: 'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED' | 'E_UNCONFIRMED' | 'E_EXPIRED' | 'E_REMOTE',
     message: string,
     options: RexsysErrorOptions & { readonly receiver: string; readonly command: string },
   ) {
@@ -212,6 +217,25 @@ export class RexsysArgumentError extends RexsysError {
   declare readonly code: 'E_INVALID_ARGUMENT';
   constructor(message: string, options: RexsysErrorOptions = {}) {
     super('E_INVALID_ARGUMENT', message, options);
+  }
+}
+
+/**
+ * A certified token arrived already expired or due for renewal by this device's clock.
+ * Reported once on `errors$`; the client uses the token until the server refuses it and
+ * certifies again at most once a minute.
+ */
+export class RexsysClockSkewError extends RexsysError {
+  override readonly name = 'RexsysClockSkewError';
+  declare readonly code: 'E_CLOCK_SKEW';
+  /** When the token expires (ms since the epoch, by the server's clock). */
+  readonly expiresAt: number;
+  /** When it arrived (ms since the epoch, by this device's clock). */
+  readonly receivedAt: number;
+  constructor(message: string, options: RexsysErrorOptions & { readonly expiresAt: number; readonly receivedAt: number }) {
+    super('E_CLOCK_SKEW', message, options);
+    this.expiresAt = options.expiresAt;
+    this.receivedAt = options.receivedAt;
   }
 }
 

@@ -4,9 +4,22 @@
  */
 export { createRexsysClient } from './client/create-client.js';
 export type {
+  ClientEvent,
+  ClientEventType,
+  ClientMetrics,
+  HeartbeatSummary,
+  SendCounts,
   CommandCodecs,
+  ConnectionLostReason,
   ConnectionState,
   ConnectionStatus,
+  IdleState,
+  ConnectingState,
+  AuthenticatingState,
+  ReadyState,
+  ReconnectingState,
+  UnauthorizedState,
+  ClosedState,
   DataOf,
   FanOutResult,
   RexsysClient,
@@ -15,11 +28,13 @@ export type {
   SendReceipt,
   Via,
 } from './client/types.js';
+export { heartbeat, DEFAULT_HEARTBEAT, type HeartbeatOptions, type HeartbeatSource } from './liveness/heartbeat.js';
 export { certify, type CertifyOptions, type RexsysCredentials } from './auth/certify.js';
 export { retryBackoff, type RetryBackoffOptions } from './operators/retry-backoff.js';
 export { backoffDelay, type BackoffDelayOptions } from './operators/backoff-delay.js';
 export { ofCommand, type OfCommandOptions } from './operators/of-command.js';
 export { sendTo, type SendToOptions } from './operators/send-to.js';
+export { DELIVERY_DEFAULTS, type ConfirmedDeliveryOptions, type DeliveryMode } from './delivery/delivery-options.js';
 export { encodeData, decodeData, decodeDataEither } from './protocol/encode-data.js';
 export { Channel, MessageData, type RexsysMessage } from './protocol/codecs.js';
 export type { BodyFormat } from './transport/http.js';
@@ -27,6 +42,7 @@ export type { SocketIoOptions } from './transport/socket.js';
 export {
   RexsysArgumentError,
   RexsysAuthError,
+  RexsysClockSkewError,
   RexsysClosedError,
   RexsysDecodeError,
   RexsysEncodingError,

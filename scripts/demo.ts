@@ -82,7 +82,8 @@ async function demo(): Promise<void> {
       socket: { transports: ['websocket'] },
       backoff: { initialDelay: 600, jitter: 0 },
     };
-    const kiosk = createRexsysClient({ ...common, url: emulator.url, productkey: 'KIOSK-KEY' });
+    // Confirmed sends (step 5) retransmit after 500 ms, then probe every second at most (defaults: 1 s, up to 8 s).
+    const kiosk = createRexsysClient({ ...common, url: emulator.url, productkey: 'KIOSK-KEY', confirmation: { retransmitAfter: 500, maxProbeInterval: 1000 } });
     const display = createRexsysClient({ ...common, url: proxy.url, productkey: 'DISPLAY-KEY', commands });
     clients.push(kiosk, display);
     log('demo', 'two clients made with createRexsysClient({ url, project, productkey })');
@@ -154,7 +155,32 @@ async function demo(): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
     log('demo', 'delivered after the re-login; the app code did nothing to reconnect');
 
-    step('5. Closing');
+    step('5. Confirmed delivery: a message that survives an outage');
+    log('network', "the display's cable is pulled for 2 s (the proxy refuses it meanwhile)");
+    const offline = reach(display, 'reconnecting');
+    proxy.setBlocked(true);
+    proxy.cut();
+    await offline;
+    await until(() => !emulator!.sessions().some((s) => s.uid === 'display-01'), 'the server to notice the drop');
+    receipt = await firstValueFrom(kiosk.send({ receiver: 'display-01', command: 'show', data: { url: '/plain-lost', seconds: 1 } }, { via: 'socket' }));
+    log('kiosk', `plain send of /plain-lost: acked by the server (acked: ${String(receipt.acked)}), and gone: the display is offline`);
+    const t0 = performance.now();
+    const confirmed = firstValueFrom(
+      kiosk.send({ receiver: 'display-01', command: 'show', data: { url: '/confirmed', seconds: 3 } }, { delivery: 'confirmed', ttl: 15_000 }),
+    );
+    log('kiosk', "confirmed send of /confirmed ({ delivery: 'confirmed', ttl: 15000 }): waiting for the DISPLAY to confirm it");
+    await new Promise((r) => setTimeout(r, 2000));
+    proxy.setBlocked(false);
+    log('network', 'cable back; the display logs in again by itself');
+    receipt = await confirmed;
+    log(
+      'kiosk',
+      `confirmed: delivered ${String(receipt.delivered)} after ${((performance.now() - t0) / 1000).toFixed(1)} s (retransmitted while the display was away; it got it once)`,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    log('demo', '/plain-lost never showed; /confirmed did, once. See "Delivery guarantees" in docs/guide.md');
+
+    step('6. Closing');
   } finally {
     for (const client of clients) client.close();
     await proxy?.close();

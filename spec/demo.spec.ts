@@ -41,6 +41,10 @@ it('scripts/demo.ts runs to the end, exits 0 and shows states, both transports a
   expect(out).toMatch(/re-login done by itself/);
   expect(out).toMatch(/kiosk\s+received "touched" from display-01: \{"button":"queued while offline"\}/);
   expect(out).toMatch(/display\s+received "show" from kiosk-01: url \/back-online/);
+  // Confirmed delivery survives the outage that loses the plain send.
+  expect(out).toMatch(/display\s+received "show" from kiosk-01: url \/confirmed/);
+  expect(out).not.toMatch(/received "show" from kiosk-01: url \/plain-lost/);
+  expect(out).toMatch(/kiosk\s+confirmed: delivered true/);
   expect(out).toMatch(/everything closed/);
   // Relative timestamps on every log line, and never a token.
   expect(out).toMatch(/^\s*\d+\.\d\ds {2}emulator listening on http:\/\/127\.0\.0\.1:\d+$/m);

@@ -23,7 +23,6 @@ export interface RexsysCredentials {
 
 /** The path of the certificate endpoint. */
 
-
 export interface CertifyOptions {
   /** Origin of the Rexsys server, e.g. `https://rexsys.example.com`. */
   readonly url: string;

@@ -1,22 +1,49 @@
 import * as E from '../protocol/either.js';
 import type * as t from 'io-ts';
-import { BehaviorSubject, Observable, Subject, catchError, concatMap, defer, from, map, of, race, takeUntil, throwError } from 'rxjs';
+import {
+  BehaviorSubject,
+  EMPTY,
+  asyncScheduler,
+  Observable,
+  Subject,
+  catchError,
+  concatMap,
+  defer,
+  from,
+  ignoreElements,
+  map,
+  merge,
+  mergeMap,
+  of,
+  race,
+  takeUntil,
+  tap,
+  throwError,
+} from 'rxjs';
 import type { RexsysCredentials } from '../auth/certify.js';
-import { RexsysArgumentError, RexsysClosedError, asRexsysError, type RexsysError } from '../errors.js';
+import { RexsysArgumentError, RexsysClockSkewError, RexsysClosedError, RexsysEncodingError, asRexsysError, type RexsysError } from '../errors.js';
 import { TouidMessage, type RexsysMessage } from '../protocol/codecs.js';
 import { decodeWith } from '../protocol/report.js';
 import { decodeMessageData } from '../operators/of-command.js';
-import { Connection } from './connection.js';
+import { createConnection } from './connection.js';
 import { CredentialSource } from './credentials.js';
 import { Dispatcher } from './dispatcher.js';
-import { Lease } from './lease.js';
+import type { ClientEvent } from './events.js';
+import { INITIAL_COUNTERS, foldMetrics, summariseRtts, type ClientMetrics } from './metrics.js';
+import { checkTimeout, resolveClientOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { sendOverRest } from './send-rest.js';
 import { sendOverSocket } from './send-socket.js';
-import type { CommandCodecs, ConnectionState, FanOutResult, RexsysClient, RexsysClientOptions, SendOptions, SendReceipt, Via } from './types.js';
-
-const sameState = (a: ConnectionState, b: ConnectionState) =>
-  a.status === b.status && a.uid === b.uid && a.sid === b.sid && a.attempt === b.attempt && a.lastError === b.lastError;
+import type { Session } from './session.js';
+import { INITIAL_STATE, reduceState, type ConnectionState } from './state.js';
+import type { CommandCodecs, FanOutResult, RexsysClient, RexsysClientOptions, SendOptions, SendReceipt, Via } from './types.js';
+import { browserWake } from '../liveness/browser-wake.js';
+import { resolveHeartbeat } from '../liveness/heartbeat.js';
+import { HEARTBEAT_COMMAND } from '../liveness/heartbeat-probe.js';
+// confirmed delivery (lib/delivery)
+import { DeliveryEngine, deliveryEngine } from '../delivery/delivery-engine.js';
+import { resolveDeliveryOptions } from '../delivery/delivery-options.js';
+import { randomId } from '../delivery/random-id.js';
 
 /** Internal hooks for tests and benchmarks; not part of the public API. */
 export const internals = Symbol('rexsys-rx internals');
@@ -30,10 +57,19 @@ export interface ClientInternals {
   readonly outboxInflight: number;
 }
 
+/** The codec a map gives a command: own properties only (`constructor`, `__proto__`… are command names like any other). */
+const codecOf = (commands: CommandCodecs, command: string): t.Mixed | undefined =>
+  Object.prototype.hasOwnProperty.call(commands, command) ? commands[command] : undefined;
+
+const isBlank = (s: unknown): boolean => typeof s !== 'string' || s.trim() === '';
+
 /**
  * Creates a reactive Rexsys client. Nothing opens until something subscribes: the
  * first subscriber to `state$`, `messages$` or `command$(…)` (or a pending socket send)
  * opens the one socket, which closes `gracePeriod` ms after the last one leaves.
+ *
+ * The lifecycle is one pipeline (`./connection.ts`), its events are reduced to states
+ * by one pure function (`./state.ts`); this file only composes them.
  *
  * @example
  * ```ts
@@ -44,92 +80,116 @@ export interface ClientInternals {
  * ```
  */
 export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mixed>>(options: RexsysClientOptions<C>): RexsysClient<C> {
-  const {
-    url,
-    project,
-    productkey,
-    credentials: fixedCredentials,
-    channel = 'client',
-    transport = 'auto',
-    backoff = {},
-    loginTimeout = 10_000,
-    helloTimeout = 1_000,
-    connectTimeout = 10_000,
-    gracePeriod = 1_000,
-    socket: socketOptions = {},
-    http,
-    restBody = 'json',
-    commands = {} as C,
-    outboxSize = 1_000,
-    sendTimeout = 15_000,
-    socketAck = true,
-    renewBefore = 60_000,
-    restRetries = 3,
-  } = options;
-  if (!url || !project) throw new RexsysArgumentError('createRexsysClient needs a url and a project.');
-  try {
-    new URL(url);
-  } catch {
-    throw new RexsysArgumentError(`"${url}" is not an absolute URL (e.g. https://rexsys.example.com).`);
+  const o = resolveClientOptions(options);
+  const commands: CommandCodecs = o.commands;
+  const heartbeat = resolveHeartbeat(options.heartbeat);
+  const deliveryMode = options.delivery ?? 'server';
+  if (deliveryMode !== 'server' && deliveryMode !== 'confirmed') {
+    throw new RexsysArgumentError(`delivery must be 'server' or 'confirmed', got ${String(deliveryMode)}.`);
   }
 
-  const credentialSource = new CredentialSource({ url, project, productkey, credentials: fixedCredentials, http, renewBefore });
-  const state = new BehaviorSubject<ConnectionState>({ status: 'idle', attempt: 0 });
+  // ---- events → state (one reducer), metrics (one fold), events$ -------------------------------
+  const state = new BehaviorSubject<ConnectionState>(INITIAL_STATE);
+  const events = new Subject<ClientEvent>();
   const errors = new Subject<RexsysError>();
   const closing = new Subject<void>();
-  const dispatcher = new Dispatcher();
-  const outbox = new Outbox(outboxSize, socketAck);
-  let closed = false;
+  let counters = INITIAL_COUNTERS;
+  const isClosed = () => state.value.status === 'closed';
 
-  const setState = (next: ConnectionState) => {
-    if (!closed && !sameState(state.value, next)) state.next(next);
+  const emit = (event: ClientEvent): void => {
+    const next = reduceState(state.value, event);
+    counters = foldMetrics(counters, event);
+    if (next !== state.value) state.next(next);
+    events.next(event);
   };
-  const reportError = (e: RexsysError) => errors.next(e);
+  const reportError = (error: RexsysError): void => errors.next(error);
 
-  const connection = new Connection({
-    url,
-    project,
-    channel,
-    socketOptions,
-    connectTimeout,
-    loginTimeout,
-    helloTimeout,
-    backoff,
-    credentials: credentialSource,
-    setState,
-    reportError,
-    onTouid: (payload) => {
-      const decoded = decodeWith(TouidMessage, payload, 'touid');
-      if (E.isRight(decoded)) dispatcher.dispatch(decoded.right);
-      else reportError(decoded.left);
+  const warned = new Set<string>();
+  const decodeFailed = (error: RexsysError & { readonly source?: string }): void => {
+    emit({ type: 'decodeFailed', source: error.source, error });
+    if (o.warnUnhandledErrors && !errors.observed && !warned.has(error.source ?? '')) {
+      warned.add(error.source ?? '');
+      console.warn(
+        `rexsys-rx: a payload (${error.source ?? 'unknown'}) failed to decode and nothing listens on client.errors$; later failures of this kind are not logged (warnUnhandledErrors: false silences this). ${error.message}`,
+      );
+    }
+    reportError(error);
+  };
+
+  // ---- credentials and the connection pipeline -------------------------------------------------
+  let skewReported = false;
+  const credentialSource = new CredentialSource({
+    url: o.url,
+    project: o.project,
+    productkey: o.productkey,
+    credentials: o.credentials,
+    http: o.http,
+    renewBefore: o.renewBefore,
+    onCertified: (credentials, skewed) => {
+      emit({ type: 'certified', uid: credentials.uid, skewed });
+      if (!skewed || skewReported || credentials.expiresAt === undefined) return;
+      skewReported = true;
+      const receivedAt = Date.now();
+      reportError(
+        new RexsysClockSkewError(
+          `The token for "${credentials.uid}" arrived already expired or due for renewal (it expires ${new Date(credentials.expiresAt).toISOString()}, ` +
+            `this device says ${new Date(receivedAt).toISOString()}, renewBefore ${o.renewBefore} ms): the server's clock and this one disagree. ` +
+            `It is used until the server refuses it, with a new certify at most once a minute.`,
+          { expiresAt: credentials.expiresAt, receivedAt },
+        ),
+      );
     },
-    onReady: (socket, uid) => outbox.drain(socket, uid),
-    onLost: (error) => outbox.connectionLost(error),
   });
 
-  const lease = new Lease(
-    () => connection.start(),
-    () => {
-      connection.stop();
-      setState({ status: 'idle', attempt: 0 });
-    },
-    gracePeriod,
-  );
+  const dispatcher = new Dispatcher();
+  /** Seam: every decoded incoming message goes through here to the streams. */
+  const deliver = (message: RexsysMessage): void => {
+    emit({ type: 'messageReceived', command: message.command });
+    dispatcher.dispatch(message);
+  };
+  const receive = (payload: unknown): void => {
+    // Our own heartbeat, routed back by the server (or another client's of the same uid): never the application's.
+    if ((payload as { command?: unknown } | null)?.command === HEARTBEAT_COMMAND) return;
+    const decoded = decodeWith(TouidMessage, payload, 'touid');
+    // confirmed delivery: envelopes and confirmations are the engine's; plain messages go on.
+    if (E.isRight(decoded)) {
+      if (!delivery.receive(decoded.right)) deliver(decoded.right);
+    } else decodeFailed(decoded.left);
+  };
 
-  /** Holds the connection open for as long as the returned Observable is subscribed. */
+  const connection = createConnection({
+    url: o.url,
+    project: o.project,
+    channel: o.channel,
+    socketOptions: o.socket,
+    connectTimeout: o.connectTimeout,
+    loginTimeout: o.loginTimeout,
+    helloTimeout: o.helloTimeout,
+    gracePeriod: o.gracePeriod,
+    backoff: o.backoff,
+    credentials: credentialSource,
+    emit,
+    reportError,
+    decodeFailed,
+    onTouid: receive,
+    closing$: closing,
+    heartbeat,
+    wake$: browserWake(),
+  });
+
+  let holders = 0;
+  /** The shared session stream, counted (for leak checks): each subscription holds the connection. */
+  const session$ = new Observable<Session | undefined>((subscriber) => {
+    holders++;
+    const subscription = connection.session$.subscribe(subscriber);
+    return () => {
+      holders--;
+      subscription.unsubscribe();
+    };
+  });
+  /** `inner`, holding the connection open while subscribed; completes on close. */
   const held = <T>(inner: Observable<T>): Observable<T> =>
-    new Observable<T>((subscriber) => {
-      if (closed) {
-        subscriber.complete();
-        return;
-      }
-      const release = lease.acquire();
-      const subscription = inner.pipe(takeUntil(closing)).subscribe(subscriber);
-      return () => {
-        subscription.unsubscribe();
-        release();
-      };
-    });
+    defer(() => (isClosed() ? EMPTY : merge(session$.pipe(ignoreElements()), inner).pipe(takeUntil(closing))));
 
   const listen = (command: string | undefined, codec: t.Type<unknown, unknown, unknown> | undefined): Observable<RexsysMessage> =>
     held(
@@ -138,52 +198,119 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
           if (!codec) return subscriber.next(message);
           const decoded = decodeMessageData(message, codec);
           if (E.isRight(decoded)) subscriber.next(decoded.right);
-          else reportError(decoded.left);
+          else decodeFailed(decoded.left);
         }),
       ),
     );
 
-  const state$ = new Observable<ConnectionState>((subscriber) => {
-    if (closed) {
-      subscriber.next(state.value);
-      subscriber.complete();
-      return;
-    }
-    return held(state.asObservable()).subscribe(subscriber);
-  });
+  // Subscribing to the connection first means the first state a subscriber sees is already `connecting`.
+  const state$ = defer(() => (isClosed() ? of(state.value) : merge(session$.pipe(ignoreElements()), state)));
 
-  const encodeData = (command: string, data: unknown): unknown => {
-    const codec = (commands as CommandCodecs)[command];
-    return codec ? codec.encode(data) : data;
+  // ---- sending ---------------------------------------------------------------------------------
+  const outbox = new Outbox(o.outboxSize, o.socketAck);
+  const socketSender = { channel: o.channel, outbox, session$, emit };
+  const restSender = {
+    url: o.url,
+    project: o.project,
+    channel: o.channel,
+    credentials: credentialSource,
+    http: o.http,
+    body: o.restBody,
+    backoff: o.backoff,
+    restRetries: o.restRetries,
   };
-
-  const resolveVia = (via: Via): 'socket' | 'rest' => (via === 'auto' ? (connection.ready ? 'socket' : 'rest') : via);
-
-  const socketSender = { channel, outbox, lease, ready: () => connection.ready };
   const closedWhilePending$ = closing.pipe(
     map((): never => {
       throw new RexsysClosedError('The client was closed before the send completed.');
     }),
   );
-  const restSender = { url, project, channel, credentials: credentialSource, http, body: restBody, backoff, restRetries };
+
+  const resolveVia = (via: Via): 'socket' | 'rest' => (via === 'auto' ? (state.value.status === 'ready' ? 'socket' : 'rest') : via);
+
+  /**
+   * Seam: one plain send (what `delivery: 'server'` is) of data already encoded, over
+   * `via` (`'auto'` resolved now). Emits the send events; does not report its failure on
+   * errors$ (`send` does, once, whatever the delivery mode).
+   */
+  const transmit = (receiver: string, command: string, data: unknown, via: Via, timeout: number): Observable<SendReceipt> => {
+    const transport = resolveVia(via);
+    // close() fails pending sends: socket ones through the outbox, REST ones here.
+    return (
+      transport === 'socket'
+        ? sendOverSocket(socketSender, receiver, command, data, timeout)
+        : race(sendOverRest(restSender, receiver, command, data, timeout), closedWhilePending$)
+    ).pipe(
+      tap({
+        next: (receipt) => emit({ type: 'sendAcked', via: transport, receiver, command, acked: receipt.acked ?? true }),
+        error: (e: unknown) => emit({ type: 'sendFailed', via: transport, receiver, command, error: asRexsysError(e) }),
+      }),
+    );
+  };
+
+  /** The wire form of `data`: the map's codec applied, and checked to be serialisable (E_ENCODE otherwise). */
+  const encode = (receiver: string, command: string, data: unknown): unknown => {
+    try {
+      const codec = codecOf(commands, command);
+      const encoded: unknown = codec ? codec.encode(data) : data;
+      JSON.stringify(encoded);
+      return encoded;
+    } catch (e) {
+      throw new RexsysEncodingError(`"${command}" to "${receiver}" could not be encoded: ${e instanceof Error ? e.message : String(e)}. Nothing was sent.`, {
+        code: 'E_ENCODE',
+        cause: e,
+      });
+    }
+  };
+
+  // ── confirmed delivery (lib/delivery): the engine and its host ──
+  const delivery = new DeliveryEngine(
+    {
+      transmit,
+      handOver: (message) => {
+        if (!dispatcher.listens(message.command)) return false;
+        deliver(message);
+        return true;
+      },
+      hold: () => {
+        const held = session$.subscribe();
+        return () => held.unsubscribe();
+      },
+      uid: randomId,
+      now: () => Date.now(),
+      scheduler: asyncScheduler,
+      report: reportError,
+    },
+    resolveDeliveryOptions(options.confirmation),
+  );
+  // Each login (first or again) tells the engine: probes go now, senders learn this receiver is back.
+  state.subscribe((s) => {
+    if (s.status === 'ready') delivery.online();
+  });
+  // ── end of confirmed delivery ──
 
   const send = (
     message: { readonly receiver: string; readonly command: string; readonly data: unknown },
     sendOptions: SendOptions = {},
   ): Observable<SendReceipt> =>
     defer(() => {
-      if (closed) return throwError(() => new RexsysClosedError());
-      const { receiver, command } = message;
-      if (typeof receiver !== 'string' || receiver === '' || typeof command !== 'string' || command === '') {
-        return throwError(() => new RexsysArgumentError('send needs a receiver and a command (non-empty strings).'));
+      if (isClosed()) return throwError(() => new RexsysClosedError());
+      const { receiver, command } = message ?? {};
+      if (isBlank(receiver) || typeof command !== 'string' || command === '') {
+        return throwError(() => new RexsysArgumentError('send needs a receiver (not blank) and a command (a non-empty string).'));
       }
-      const { via = transport, timeout = sendTimeout } = sendOptions;
-      const data = encodeData(command, message.data);
-      // close() fails pending sends: socket ones through the outbox, REST ones here.
-      const send$ =
-        resolveVia(via) === 'socket'
-          ? sendOverSocket(socketSender, receiver, command, data, timeout)
-          : race(sendOverRest(restSender, receiver, command, data, timeout), closedWhilePending$);
+      const { via = o.transport, timeout = o.sendTimeout } = sendOptions;
+      checkTimeout('timeout', timeout);
+      let data: unknown;
+      try {
+        data = encode(receiver, command, message.data);
+      } catch (e) {
+        const error = asRexsysError(e);
+        emit({ type: 'sendFailed', via: resolveVia(via), receiver, command, error });
+        reportError(error);
+        return throwError(() => error);
+      }
+      const { delivery: mode = deliveryMode, ttl } = sendOptions;
+      const send$ = mode === 'confirmed' ? delivery.send(receiver, command, data, { via, ttl, timeout }) : transmit(receiver, command, data, via, timeout);
       // A failed send errors its own subscriber and is also reported on errors$.
       return send$.pipe(
         catchError((e: unknown) => {
@@ -199,7 +326,8 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     sendOptions?: SendOptions,
   ): Observable<FanOutResult> =>
     from(message.receivers).pipe(
-      concatMap((receiver) =>
+      // Confirmed: every receiver at once (one offline receiver must not hold up the others for its ttl).
+      ((sendOptions?.delivery ?? deliveryMode) === 'confirmed' ? mergeMap : concatMap)((receiver: string) =>
         send({ receiver, command: message.command, data: message.data }, sendOptions).pipe(
           map((receipt): FanOutResult => ({ receiver, ok: true, receipt })),
           catchError((e: unknown) => of<FanOutResult>({ receiver, ok: false, error: asRexsysError(e) })),
@@ -207,39 +335,44 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       ),
     );
 
-  const client: RexsysClient<C> & { [internals]: ClientInternals } = {
+  // ---- the client ------------------------------------------------------------------------------
+  const client: RexsysClient<C> & { [internals]: ClientInternals; [deliveryEngine]: DeliveryEngine } = {
     state$,
     messages$: listen(undefined, undefined),
     errors$: errors.asObservable(),
-    command$: ((command: string, codec?: t.Type<unknown, unknown, unknown>) =>
-      listen(command, codec ?? (commands as CommandCodecs)[command])) as RexsysClient<C>['command$'],
-    send: send as RexsysClient<C>['send'],
+    events$: events.asObservable(),
+    command$: (command: string, codec?: t.Type<unknown, unknown, unknown>) => listen(command, codec ?? codecOf(commands, command)),
+    send,
     fanOut,
     reconnect(credentials?: RexsysCredentials) {
-      if (closed) return;
+      if (isClosed()) return;
       credentialSource.reset(credentials);
-      connection.clearRefusal();
-      connection.stop();
-      if (lease.active) connection.start();
+      emit({ type: 'reconnectRequested' });
+      connection.reconnect();
     },
     get state() {
       return state.value;
     },
+    metrics(): ClientMetrics {
+      const { rtts, probes, ...counts } = counters;
+      return { ...counts, heartbeat: summariseRtts(rtts, probes), outboxQueued: outbox.queuedCount, outboxInflight: outbox.inflightCount };
+    },
+    /** Seam: everything the client owns ends here (streams complete, pending sends fail, the socket closes). */
     close() {
-      if (closed) return;
-      setState({ status: 'closed', attempt: 0 });
-      closed = true;
+      if (isClosed()) return;
+      emit({ type: 'closed' });
+      delivery.dispose();
       outbox.failAll(new RexsysClosedError('The client was closed before the send completed.'));
-      lease.dispose();
-      connection.dispose();
       closing.next();
       closing.complete();
       state.complete();
+      events.complete();
       errors.complete();
     },
+    [deliveryEngine]: delivery,
     get [internals](): ClientInternals {
       return {
-        holders: lease.holders,
+        holders,
         socketListeners: connection.listenerCount(),
         dispatcherListeners: dispatcher.size,
         outboxQueued: outbox.queuedCount,

@@ -17,8 +17,16 @@ export interface CredentialSourceOptions {
   readonly credentials?: RexsysCredentials;
   readonly http?: AxiosInstance;
   readonly renewBefore: number;
-  readonly now?: () => number;
+  /** Called after each certify; `skewed` when the token arrived already due for renewal. */
+  readonly onCertified?: (credentials: RexsysCredentials, skewed: boolean) => void;
 }
+
+/**
+ * A token that arrives already due for renewal (the server's clock is behind ours, or
+ * its tokens live shorter than `renewBefore`) is used anyway for this long, or until the
+ * server refuses it: at most one expiry-driven certify per minute instead of one per use.
+ */
+export const SKEWED_TOKEN_HOLD = 60_000;
 
 /**
  * Where a client's credentials come from: fixed ones, or a productkey certified on
@@ -28,14 +36,14 @@ export interface CredentialSourceOptions {
 export class CredentialSource {
   private cached: RexsysCredentials | undefined;
   private inflight: Observable<IssuedCredentials> | undefined;
-  private readonly now: () => number;
+  /** Until when a token that arrived due for renewal is trusted anyway (see {@link SKEWED_TOKEN_HOLD}). */
+  private holdUntil: number | undefined;
 
   constructor(private readonly options: CredentialSourceOptions) {
     if (!options.productkey && !options.credentials) {
       throw new RexsysArgumentError('createRexsysClient needs a productkey or credentials.');
     }
     this.cached = options.credentials;
-    this.now = options.now ?? Date.now;
   }
 
   /** True when a refusal can be answered by certifying again. */
@@ -47,17 +55,24 @@ export class CredentialSource {
   reset(credentials?: RexsysCredentials): void {
     if (credentials) this.cached = credentials;
     else if (this.renewable) this.cached = undefined;
+    this.holdUntil = undefined;
   }
 
   /** Forgets certified credentials so the next `get()` certifies again (no-op for fixed ones). */
   invalidate(): void {
     if (this.renewable) this.cached = undefined;
+    this.holdUntil = undefined;
   }
 
   private usable(c: RexsysCredentials | undefined): c is RexsysCredentials {
     if (!c) return false;
     if (!this.renewable || c.expiresAt === undefined) return true;
-    return c.expiresAt - this.options.renewBefore > this.now();
+    if (this.holdUntil !== undefined && Date.now() < this.holdUntil) return true;
+    return !this.dueForRenewal(c);
+  }
+
+  private dueForRenewal(c: RexsysCredentials): boolean {
+    return c.expiresAt !== undefined && c.expiresAt - this.options.renewBefore <= Date.now();
   }
 
   /** Cold: the cached credentials, or a certify call (shared while in flight). */
@@ -69,6 +84,9 @@ export class CredentialSource {
       this.inflight ??= certify({ url, project, productkey, http }).pipe(
         map((credentials) => {
           this.cached = credentials;
+          const skewed = this.dueForRenewal(credentials);
+          this.holdUntil = skewed ? Date.now() + Math.max(this.options.renewBefore, SKEWED_TOKEN_HOLD) : undefined;
+          this.options.onCertified?.(credentials, skewed);
           return { credentials, fresh: true };
         }),
         finalize(() => (this.inflight = undefined)),

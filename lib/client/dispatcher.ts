@@ -28,6 +28,11 @@ export class Dispatcher {
     };
   }
 
+  /** True when a listener would get a message of `command` (confirmed delivery confirms only then). */
+  listens(command: string): boolean {
+    return this.every.size > 0 || this.byCommand.has(command);
+  }
+
   dispatch(message: RexsysMessage): void {
     for (const l of this.every) l(message);
     const set = this.byCommand.get(message.command);

@@ -1,20 +1,24 @@
-import type { Socket } from 'socket.io-client';
-import type { RexsysError } from '../errors.js';
+import { RexsysEncodingError, type RexsysError } from '../errors.js';
 import type { RequestMessage } from '../protocol/codecs.js';
+import type { Session } from './session.js';
 
 /** One pending socket send. */
 export interface OutboxEntry {
   /** The `request` payload; `sender` is the logged-in uid, filled in when it is emitted. */
   readonly payload: Omit<RequestMessage, 'sender'>;
+  /** Called when it was handed to socket.io (it may arrive from now on). */
+  readonly emitted?: () => void;
   /** Called once the server acked it (or at once when acks are off). */
   readonly sent: (acked: boolean) => void;
-  /** Called when it fails while in flight (connection lost before the ack). */
-  readonly lost: (error: RexsysError) => void;
+  /** Called when it was in flight (emitted, no ack yet) as the connection dropped or the client closed: outcome unknown. */
+  readonly lost: () => void;
+  /** Called when it fails without having been sent: it could not be encoded, or the client closed. */
+  readonly failed: (error: RexsysError) => void;
 }
 
 /**
  * The client's own FIFO of socket sends. A `request` is handed to socket.io only
- * while the client is logged in, so socket.io's send buffer (which replays emits made
+ * on a logged-in {@link Session}, so socket.io's send buffer (which replays emits made
  * while disconnected, possibly before the re-login) never holds one.
  *
  * Entries are `queued` (not yet emitted: cancellable, never sent) or `in flight`
@@ -50,39 +54,58 @@ export class Outbox {
     return this.queued.delete(entry);
   }
 
-  /** Emits every queued entry, in order, on a socket logged in as `sender`. */
-  drain(socket: Socket, sender: string): void {
+  /** Emits every queued entry, in order, on a logged-in session. One that cannot be encoded fails alone; the rest go on. */
+  drain(session: Pick<Session, 'socket' | 'uid'>): void {
+    const { socket, uid } = session;
     for (const entry of this.queued) {
       if (!socket.connected) return;
       this.queued.delete(entry);
-      this.emit(socket, { ...entry.payload, sender }, entry);
+      this.emit(session, { ...entry.payload, sender: uid }, entry);
     }
   }
 
-  private emit(socket: Socket, payload: RequestMessage, entry: OutboxEntry): void {
-    if (!this.ack) {
-      socket.emit('request', payload);
-      entry.sent(false);
+  private emit({ socket }: Pick<Session, 'socket'>, payload: RequestMessage, entry: OutboxEntry): void {
+    try {
+      if (this.ack) {
+        this.inflight.add(entry);
+        socket.emit('request', payload, () => {
+          if (this.inflight.delete(entry)) entry.sent(true);
+        });
+      } else {
+        socket.emit('request', payload);
+      }
+    } catch (e) {
+      // socket.io encodes synchronously: nothing went out.
+      this.inflight.delete(entry);
+      entry.failed(
+        new RexsysEncodingError(
+          `"${payload.command}" to "${payload.receiver}" could not be encoded for the socket: ${e instanceof Error ? e.message : String(e)}.`,
+          {
+            code: 'E_ENCODE',
+            cause: e,
+          },
+        ),
+      );
       return;
     }
-    this.inflight.add(entry);
-    socket.emit('request', payload, () => {
-      if (this.inflight.delete(entry)) entry.sent(true);
-    });
+    entry.emitted?.();
+    if (!this.ack) entry.sent(false);
   }
 
-  /** The connection is gone: every in-flight entry fails with `error`; queued ones wait. */
-  connectionLost(error: RexsysError): void {
+  /** The session is gone: every in-flight entry is lost (outcome unknown); queued ones wait. */
+  connectionLost(): void {
     const lost = [...this.inflight];
     this.inflight.clear();
-    for (const entry of lost) entry.lost(error);
+    for (const entry of lost) entry.lost();
   }
 
-  /** Fails everything (the client is closing). */
+  /** The client is closing: in-flight entries are lost (outcome unknown), queued ones fail with `error`. */
   failAll(error: RexsysError): void {
-    const all = [...this.inflight, ...this.queued];
+    const inflight = [...this.inflight];
+    const queued = [...this.queued];
     this.inflight.clear();
     this.queued.clear();
-    for (const entry of all) entry.lost(error);
+    for (const entry of inflight) entry.lost();
+    for (const entry of queued) entry.failed(error);
   }
 }

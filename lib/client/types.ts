@@ -6,23 +6,26 @@ import type { RexsysError } from '../errors.js';
 import type { Channel, RexsysMessage } from '../protocol/codecs.js';
 import type { RetryBackoffOptions } from '../operators/retry-backoff.js';
 import type { BodyFormat } from '../transport/http.js';
+import type { ClientEvent } from './events.js';
+import type { ClientMetrics } from './metrics.js';
+import type { ConnectionState } from './state.js';
+import type { ConfirmedDeliveryOptions, DeliveryMode } from '../delivery/delivery-options.js';
 import type { SocketIoOptions } from '../transport/socket.js';
+import type { HeartbeatOptions } from '../liveness/heartbeat.js';
 
-/** Where the client stands. */
-export type ConnectionStatus = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'reconnecting' | 'unauthorized' | 'closed';
-
-/** What `state$` emits. Fields are present where known. */
-export interface ConnectionState {
-  readonly status: ConnectionStatus;
-  /** The logged-in client id. */
-  readonly uid?: string;
-  /** The socket's session id (from the server's hello). */
-  readonly sid?: string;
-  /** The retry number while `reconnecting`; 0 otherwise. */
-  readonly attempt: number;
-  /** Why the last attempt failed (while `reconnecting`, `unauthorized` or `idle` after giving up). */
-  readonly lastError?: RexsysError;
-}
+export type {
+  ConnectionStatus,
+  ConnectionState,
+  IdleState,
+  ConnectingState,
+  AuthenticatingState,
+  ReadyState,
+  ReconnectingState,
+  UnauthorizedState,
+  ClosedState,
+} from './state.js';
+export type { ClientEvent, ClientEventType, ConnectionLostReason } from './events.js';
+export type { ClientMetrics, HeartbeatSummary, SendCounts } from './metrics.js';
 
 /** How a message is sent: over the socket (`request`), over REST, or whichever is ready. */
 export type Via = 'auto' | 'socket' | 'rest';
@@ -44,13 +47,18 @@ export interface RexsysClientOptions<C extends CommandCodecs = CommandCodecs> {
   readonly channel?: Channel;
   /** The default `via` of `send`. @default 'auto' */
   readonly transport?: Via;
-  /** Backoff of reconnects and login retries. @default { initialDelay: 500, maxDelay: 30000, factor: 2, jitter: 0.5, maxRetries: Infinity } */
+  /**
+   * Backoff of reconnects and login retries. The retry count starts again only after a
+   * session lived `stablePeriod` ms, so a server that kicks the client right after each
+   * login sees the backoff's pace, not a loop. Numbers are checked (`RexsysArgumentError`).
+   * @default { initialDelay: 500, maxDelay: 30000, factor: 2, jitter: 0.5, maxRetries: Infinity, stablePeriod: 10000 }
+   */
   readonly backoff?: RetryBackoffOptions;
   /** Milliseconds to wait for the server's `login` answer. @default 10000 */
   readonly loginTimeout?: number;
   /** Milliseconds to wait, once connected, for the server's hello before using `socket.id` as sid. @default 1000 */
   readonly helloTimeout?: number;
-  /** Milliseconds socket.io may take to connect. @default 10000 */
+  /** Milliseconds from opening the socket to joining the namespace (engine.io handshake and namespace CONNECT). @default 10000 */
   readonly connectTimeout?: number;
   /** Milliseconds the socket stays open after the last subscriber leaves. @default 1000 */
   readonly gracePeriod?: number;
@@ -64,7 +72,7 @@ export interface RexsysClientOptions<C extends CommandCodecs = CommandCodecs> {
   readonly commands?: C;
   /** Socket sends that may wait for `ready` at once; one more fails with `E_OUTBOX_FULL`. @default 1000 */
   readonly outboxSize?: number;
-  /** Milliseconds a send may take in all (waiting, ack, REST answer). @default 15000 */
+  /** Milliseconds a send may take in all (waiting, ack, REST answer); `0`: no limit. @default 15000 */
   readonly sendTimeout?: number;
   /** Ask the server to ack each socket send (python-socketio acks every handled event). @default true */
   readonly socketAck?: boolean;
@@ -72,14 +80,39 @@ export interface RexsysClientOptions<C extends CommandCodecs = CommandCodecs> {
   readonly renewBefore?: number;
   /** Retries of a REST send after a network error or 5xx. @default 3 */
   readonly restRetries?: number;
+  /**
+   * When a message fails to decode while nothing listens on `errors$`, log one
+   * `console.warn` per command (the first failure only), so such failures are not silent.
+   * @default true
+   */
+  readonly warnUnhandledErrors?: boolean;
+  /**
+   * Prove the logged-in link end to end: after `interval` ms with nothing received (no
+   * message, ack or server ping), a self-addressed `request` the server acks; no ack
+   * within `timeout` ms ends the session with reason `'heartbeat'` and the client
+   * reconnects with backoff. It notices a black-holed link (no TCP reset) in at most
+   * `interval + timeout` ms instead of the server's ping timeout (45 s with
+   * python-socketio's defaults). Cost: one small `request` and one `touid` per client per
+   * `interval` of silence, none while traffic flows. `false` turns it off.
+   * @default { interval: 15000, timeout: 5000 }
+   */
+  readonly heartbeat?: HeartbeatOptions | false;
+  /** The default `delivery` of every send: `'server'` (the server took it) or `'confirmed'` (the receiving client confirmed it). @default 'server' */
+  readonly delivery?: DeliveryMode;
+  /** Tuning of confirmed delivery: default `ttl`, retransmission, window, confirmation delay, clock-skew tolerance. */
+  readonly confirmation?: ConfirmedDeliveryOptions;
 }
 
 /** Per-send options. */
 export interface SendOptions {
   /** Transport. @default the client's `transport` option ('auto') */
   readonly via?: Via;
-  /** Milliseconds this send may take in all. @default the client's `sendTimeout` */
+  /** Milliseconds this send may take in all; with `delivery: 'confirmed'`, each transmission. @default the client's `sendTimeout` */
   readonly timeout?: number;
+  /** `'confirmed'`: the receipt comes once the receiving client confirmed it, else `E_UNCONFIRMED` after `ttl`. @default the client's `delivery` ('server') */
+  readonly delivery?: DeliveryMode;
+  /** Confirmed delivery: ms to wait for the receiver's confirmation (also the message's deadline). @default the client's `confirmation.ttl` (60000) */
+  readonly ttl?: number;
 }
 
 /** What a successful send emits. */
@@ -94,6 +127,10 @@ export interface SendReceipt {
   readonly acked?: boolean;
   /** REST: the envelope's `result`. */
   readonly result?: unknown;
+  /** Confirmed delivery: the message id (the received message carries it too). */
+  readonly id?: string;
+  /** Confirmed delivery: true, the receiving client confirmed it. */
+  readonly delivered?: boolean;
 }
 
 /** One receiver's outcome in a fan-out. */
@@ -115,6 +152,14 @@ export interface RexsysClient<C extends CommandCodecs = CommandCodecs> {
   readonly messages$: Observable<RexsysMessage>;
   /** Non-fatal errors. Listening does not open the connection. */
   readonly errors$: Observable<RexsysError>;
+  /**
+   * Everything that happens inside the client, typed ({@link ClientEvent}): connecting,
+   * hello, login, disconnects with their reason, retries with their delay, sends queued,
+   * emitted, acked or failed, decode failures. Listening does not open the connection.
+   */
+  readonly events$: Observable<ClientEvent>;
+  /** Counters and gauges folded from the events: cheap, synchronous, never opens anything. */
+  metrics(): ClientMetrics;
   /** Messages of one command, `data` decoded by the map's codec for that name. */
   command$<K extends keyof C & string>(command: K): Observable<RexsysMessage<t.TypeOf<C[K]>>>;
   /** Messages of one command, `data` decoded by `codec`; failures go to `errors$`. */

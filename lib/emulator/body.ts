@@ -4,7 +4,7 @@
  * JSON as `text/plain`. Every failure is a readable message, never a throw.
  */
 import type { IncomingMessage } from 'node:http';
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from '../protocol/either.js';
 import type * as t from 'io-ts';
 import { decodeDataEither } from '../protocol/encode-data.js';
 import { formatIssues, toIssues } from '../protocol/report.js';

@@ -1,6 +1,6 @@
 /**
  * The `{ rexsys: { result, server } }` envelope every REST answer of a Rexsys server
- * carries (DESIGN §1.2), with the server block spelled as the real server spells it.
+ * carries (docs/protocol.md, "Getting a token"), with the server block spelled as the real server spells it.
  */
 
 /** `server` status words the emulator answers with. */

@@ -1,6 +1,6 @@
 /**
  * `rexsys-rx/emulator` (Node only): a local Rexsys server, REST + Socket.IO on one
- * HTTP server, that behaves as DESIGN §1 says: EncodeData bodies, the certificate and
+ * HTTP server, that behaves as docs/protocol.md says: EncodeData bodies, the certificate and
  * REST send endpoints with their envelopes, project namespaces, the `connect` hello
  * (the trap of current socket.io-client included), `login`, `request` → `touid` routing
  * with the sender stamped, and empty acks. Test hooks let a suite inspect and disturb it.

@@ -1,11 +1,11 @@
 /**
- * The emulator's Socket.IO side (DESIGN §1.3): the project namespaces, the `connect`
+ * The emulator's Socket.IO side (docs/protocol.md, "The socket"): the project namespaces, the `connect`
  * hello, `login`, and `request` routing. Like python-socketio, every event the server
  * has a handler for (`login`, `request`) is acked with an empty ack when the client
  * asked for one; unknown events get none.
  */
 import { namespaceFor } from '../protocol/paths.js';
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from '../protocol/either.js';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { LoginRequest, RequestMessage } from '../protocol/codecs.js';
 import type { Journal } from './journal.js';
@@ -45,7 +45,7 @@ export function attachNamespaces(io: Server, ctx: IoContext): void {
       const nsp: Namespace = io.of(namespaceOf(project, channel));
       if (helloOrder === 'before') {
         // Middleware runs before socket.io writes the namespace CONNECT packet, so the
-        // hello goes out first: python-socketio's default order (DESIGN §1.3).
+        // hello goes out first: python-socketio's default order (docs/protocol.md, "The socket").
         nsp.use((socket, next) => {
           sendHello(socket);
           next();

@@ -2,8 +2,10 @@
  * A TCP proxy to put between a client and a Rexsys server (the emulator or a real one)
  * to test what a network drop does to your app: `cut()` destroys every open connection
  * at once (the client sees `transport close`, the server a lost peer), `setBlocked(true)`
- * refuses new connections until unblocked, and `hold()`/`release()` stall and resume
- * what the server sends. Node only; listens on 127.0.0.1.
+ * refuses new connections until unblocked, `hold()`/`release()` stall and resume
+ * what the server sends, and `setBlackHole(true)` stalls both directions on every
+ * connection, new ones included, without closing anything: a Wi-Fi drop with no TCP
+ * reset, which only a heartbeat notices. Node only; listens on 127.0.0.1.
  *
  * @example
  * ```ts
@@ -31,6 +33,12 @@ export interface TcpProxy {
   hold(): void;
   /** Forwards server → client again, what waited first. */
   release(): void;
+  /**
+   * A black hole: while on, nothing is forwarded either way (connections stay open, new
+   * ones are accepted and stall too). Off: everything that waited is delivered, as TCP
+   * would retransmit it, unless a side gave up and closed meanwhile.
+   */
+  setBlackHole(on: boolean): void;
   /** Cuts every connection and stops listening. */
   close(): Promise<void>;
 }
@@ -40,6 +48,21 @@ export function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Pro
   const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   let blocked = false;
   let held = false;
+  let blackHole = false;
+
+  /** Pipes what may flow now, and pauses the rest. */
+  const flow = ({ client, upstream }: { client: net.Socket; upstream: net.Socket }) => {
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    if (blackHole) {
+      client.pause();
+      upstream.pause();
+      return;
+    }
+    client.pipe(upstream);
+    if (held) upstream.pause();
+    else upstream.pipe(client);
+  };
 
   const server = net.createServer((client) => {
     if (blocked) {
@@ -58,8 +81,7 @@ export function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Pro
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
-    client.pipe(upstream);
-    if (!held) upstream.pipe(client);
+    flow(pair);
   });
 
   const cut = () => {
@@ -85,14 +107,15 @@ export function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Pro
         },
         hold: () => {
           held = true;
-          for (const { client, upstream } of pairs) {
-            upstream.unpipe(client);
-            upstream.pause();
-          }
+          pairs.forEach(flow);
         },
         release: () => {
           held = false;
-          for (const { client, upstream } of pairs) upstream.pipe(client);
+          pairs.forEach(flow);
+        },
+        setBlackHole: (on: boolean) => {
+          blackHole = on;
+          pairs.forEach(flow);
         },
         close: () =>
           new Promise<void>((done) => {

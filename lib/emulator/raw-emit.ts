@@ -1,7 +1,7 @@
 /**
  * Writing an EVENT packet straight to a socket's connection. Node's socket.io refuses
  * `emit()` with reserved names such as `connect`, but a Rexsys server sends exactly that
- * (its hello, DESIGN §1.3); the emulator reproduces it by writing the packet itself.
+ * (its hello, docs/protocol.md, "The socket"); the emulator reproduces it by writing the packet itself.
  */
 import type { Socket } from 'socket.io';
 

@@ -88,10 +88,6 @@ export class SessionRegistry {
     this.byId.delete(sid);
   }
 
-  get(sid: string): Session | undefined {
-    return this.byId.get(sid);
-  }
-
   /** Logged-in sessions of `uid`, optionally only in one project and channel. */
   loggedIn(uid: string, where?: { project: string; channel: EmulatorChannel }): Session[] {
     const out: Session[] = [];

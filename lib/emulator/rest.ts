@@ -1,10 +1,10 @@
 /**
- * The emulator's REST side: the certificate endpoint (DESIGN §1.2) and the REST send
- * (DESIGN §1.4), with CORS, body-size cap, error envelopes and the `failNext` faults.
+ * The emulator's REST side: the certificate endpoint (docs/protocol.md, "Getting a token") and the REST send
+ * (docs/protocol.md, "Sending over REST"), with CORS, body-size cap, error envelopes and the `failNext` faults.
  * No handler ever throws out: every failure becomes an envelope.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from '../protocol/either.js';
 import { CertifyRequest, RestSendPayload } from '../protocol/codecs.js';
 import { CERTIFY_PATH, SEND_PATH, namespaceFor } from '../protocol/paths.js';
 import { decodePayload, extractEncodeData, readBody } from './body.js';

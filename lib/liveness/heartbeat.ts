@@ -18,9 +18,9 @@ import { RexsysArgumentError, RexsysTransportError } from '../errors.js';
 
 /** Options of {@link heartbeat}. */
 export interface HeartbeatOptions {
-  /** Milliseconds of silence (no proof the path works) before a probe goes out. @default 20000 */
+  /** Milliseconds of silence (no proof the path works) before a probe goes out. @default 15000 */
   readonly interval?: number;
-  /** Milliseconds a probe may take before the link is declared dead. @default 10000 */
+  /** Milliseconds a probe may take before the link is declared dead. @default 5000 */
   readonly timeout?: number;
 }
 
@@ -39,8 +39,8 @@ export interface HeartbeatSource {
   readonly scheduler?: SchedulerLike;
 }
 
-/** The default heartbeat: a probe after 20 s of silence, dead after 10 s without its answer. */
-export const DEFAULT_HEARTBEAT: Required<HeartbeatOptions> = { interval: 20_000, timeout: 10_000 };
+/** The default heartbeat: a probe after 15 s of silence, dead after 5 s without its answer. */
+export const DEFAULT_HEARTBEAT: Required<HeartbeatOptions> = { interval: 15_000, timeout: 5_000 };
 
 /** Checks heartbeat options: positive finite numbers, or a RexsysArgumentError. */
 export function resolveHeartbeat(options: HeartbeatOptions | false | undefined): Required<HeartbeatOptions> | false {

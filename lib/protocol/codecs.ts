@@ -171,6 +171,8 @@ export interface RexsysMessage<D = unknown> {
   readonly sender?: string;
   readonly receiver?: string;
   readonly channel?: string;
+  /** The message id, on messages sent with confirmed delivery (the sender's receipt carries the same). */
+  readonly id?: string;
 }
 
 /** The channel a message travels on: kiosks and web clients use `client`. */

@@ -1,5 +1,5 @@
 /**
- * The fix for the `connect` trap (DESIGN §1.3).
+ * The fix for the `connect` trap (docs/protocol.md, "The `connect` trap and the fix").
  *
  * A Rexsys server greets every socket with an event literally named `connect`
  * carrying `{ sid }`. Current socket.io-parser refuses incoming events with reserved

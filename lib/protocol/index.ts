@@ -22,3 +22,15 @@ export {
   type LoginOutcome,
 } from './codecs.js';
 export { encodeData, decodeData, decodeDataEither } from './encode-data.js';
+export {
+  CONFIRM_COMMAND,
+  ENVELOPE_KEY,
+  ENVELOPE_VERSION,
+  confirmEnvelope,
+  messageEnvelope,
+  parseEnvelope,
+  type ConfirmEnvelope,
+  type MessageEnvelope,
+  type ParsedEnvelope,
+} from '../delivery/envelope.js';
+export { HEARTBEAT_COMMAND } from '../liveness/heartbeat-probe.js';

@@ -104,11 +104,10 @@ export function postEncoded(url: string, payload: unknown, options: PostOptions 
           }
           if (res.status < 200 || res.status >= 300) {
             subscriber.error(
-              new RexsysTransportError(
-                'E_HTTP',
-                `POST ${where} failed with HTTP ${res.status}${describeServerMessage(answer)}`,
-                { status: res.status, body: withoutTokens(answer) },
-              ),
+              new RexsysTransportError('E_HTTP', `POST ${where} failed with HTTP ${res.status}${describeServerMessage(answer)}`, {
+                status: res.status,
+                body: withoutTokens(answer),
+              }),
             );
             return;
           }

@@ -8,7 +8,6 @@ import { joinUrl, postEncoded, withoutTokens, type BodyFormat } from './http.js'
 
 /** The path of the REST send endpoint. */
 
-
 export interface RestSendArgs {
   readonly url: string;
   readonly project: string;
@@ -22,7 +21,7 @@ export interface RestSendArgs {
   readonly timeout?: number;
 }
 
-/** The EncodeData payload of a REST send (DESIGN §1.4): `data` travels as a JSON string. */
+/** The EncodeData payload of a REST send (docs/protocol.md, "Sending over REST"): `data` travels as a JSON string. */
 export function restSendPayload(a: Pick<RestSendArgs, 'project' | 'channel' | 'credentials' | 'receiver' | 'command' | 'data'>): RestSendPayload {
   return {
     token: a.credentials.token,

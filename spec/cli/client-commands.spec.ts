@@ -7,6 +7,7 @@ import { createRexsysClient } from '../../lib/client/create-client';
 import { startEmulator, type RexsysEmulator } from '../../lib/emulator/index';
 import type { RexsysClient } from '../../lib/index';
 import { TOKEN_LIKE, expectOneLineError, runCli, startCli, type CliRun } from './helpers';
+import { waitFor } from '../support/wait';
 
 let emulator: RexsysEmulator;
 const clients: RexsysClient[] = [];
@@ -34,13 +35,8 @@ async function online(productkey: string): Promise<RexsysClient> {
 
 const loggedIn = (uid: string) => emulator.sessions().some((s) => s.uid === uid && s.loggedIn);
 
-async function until(check: () => boolean, what: string, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** {@link waitFor} with this suite's argument order. */
+const until = (check: () => boolean, what: string, ms = 8000): Promise<void> => waitFor(check, { timeout: ms, message: what });
 
 function expectNoToken(run: CliRun): void {
   expect(run.stdout).not.toMatch(TOKEN_LIKE);

@@ -6,14 +6,10 @@
 import * as net from 'node:net';
 import { startEmulator } from '../../lib/emulator/index';
 import { expectOneLineError, runCli, startCli, type RunningCli } from './helpers';
+import { waitFor } from '../support/wait';
 
-async function until(check: () => boolean, what: string, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** {@link waitFor} with this suite's argument order. */
+const until = (check: () => boolean, what: string, ms = 8000): Promise<void> => waitFor(check, { timeout: ms, message: what });
 
 /** Starts the emulator command and resolves with its URL once it listens. */
 async function startEmulatorCommand(argv: string[], env: Record<string, string> = {}): Promise<{ cli: RunningCli; url: string }> {

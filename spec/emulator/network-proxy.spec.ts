@@ -70,4 +70,32 @@ describe('startTcpProxy (rexsys-rx/emulator)', () => {
       await proxy.close();
     }
   });
+
+  it('setBlackHole stalls both directions on open and new connections without closing them; off delivers what waited', async () => {
+    const received: string[] = [];
+    const sink = net.createServer((s) => s.on('data', (d) => received.push(d.toString())).pipe(s));
+    await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+    const proxy = await startTcpProxy((sink.address() as net.AddressInfo).port);
+    try {
+      const open = connect(proxy.port);
+      open.socket.write('a');
+      await waitFor(() => open.got.data === 'a');
+      proxy.setBlackHole(true);
+      open.socket.write('b');
+      const late = connect(proxy.port);
+      late.socket.write('c');
+      await waitFor(() => proxy.connections() === 2);
+      await new Promise((r) => setTimeout(r, 150));
+      // Nothing crossed either way, and nothing was closed.
+      expect(received.join('')).toBe('a');
+      expect([open.got.data, late.got.data, open.got.closed, late.got.closed]).toEqual(['a', '', false, false]);
+      proxy.setBlackHole(false);
+      await waitFor(() => open.got.data === 'ab' && late.got.data === 'c');
+      open.socket.destroy();
+      late.socket.destroy();
+    } finally {
+      await proxy.close();
+      await new Promise((r) => sink.close(r));
+    }
+  });
 });

@@ -74,7 +74,8 @@ describe('fuzz: EncodeData', () => {
       fc.property(texts, (text) => {
         let either: E.Either<RexsysEncodingError, unknown> | undefined;
         expect(() => (either = decodeDataEither(text))).not.toThrow();
-        expect(E.isLeft(either!) || E.isRight(either!)).toBe(true);
+        // a well-formed Either: exactly its tag and its one side
+        expect(Object.keys(either!).sort()).toEqual(E.isLeft(either!) ? ['_tag', 'left'] : ['_tag', 'right']);
         if (E.isLeft(either!)) {
           tally.left++;
           const left = either!.left;
@@ -182,9 +183,15 @@ describe('fuzz: protocol codecs', () => {
       fc.property(anyValue, (u) => {
         let r: t.Validation<unknown> | undefined;
         expect(() => (r = codec.decode(u))).not.toThrow();
-        expect(E.isLeft(r!) || E.isRight(r!)).toBe(true);
-        if (E.isRight(r!)) tally.right++;
-        else tally.left++;
+        if (E.isRight(r!)) {
+          tally.right++;
+          expect('right' in r).toBe(true);
+        } else {
+          tally.left++;
+          // a failed decode always says where and why
+          expect(r!.left.length).toBeGreaterThan(0);
+          for (const error of r!.left) expect(Array.isArray(error.context) && error.context.length > 0).toBe(true);
+        }
         expect(typeof codec.is(u)).toBe('boolean');
       }),
       params(10),

@@ -12,8 +12,8 @@
 import * as t from 'io-ts';
 import { firstValueFrom } from 'rxjs';
 import { createRexsysClient } from '../../lib/client/create-client';
-import type { RexsysClient, RexsysClientOptions, SendReceipt } from '../../lib/index';
-import { record, untilStatus } from '../support/client-helpers';
+import type { SendReceipt } from '../../lib/index';
+import { clientFactory, record, untilStatus } from '../support/client-helpers';
 import { PEERS, type TestServer } from '../support/servers';
 import { waitFor } from '../support/wait';
 
@@ -35,27 +35,14 @@ const Burst = t.type({ i: t.number });
 
 describe.each(PEERS)('bursts and soaks against the %s', (name, start) => {
   let server: TestServer;
-  const clients: RexsysClient[] = [];
-  const make = (productkey: string, o: Partial<RexsysClientOptions> = {}) => {
-    const c = createRexsysClient({
-      url: server.url,
-      project: 'demo',
-      productkey,
-      gracePeriod: 50,
-      backoff: { initialDelay: 50, maxDelay: 400 },
-      socket: { transports: ['websocket'] },
-      ...o,
-    });
-    clients.push(c);
-    return c;
-  };
+  const { make, closeAll } = clientFactory(() => server.url);
   const noSockets = () => waitFor(async () => (await server.sessions()).length === 0, { timeout: 8000, message: 'the server to have no socket left' });
 
   beforeAll(async () => {
     server = await start();
   });
   afterEach(async () => {
-    clients.splice(0).forEach((c) => c.close());
+    closeAll();
     await noSockets();
   });
   afterAll(() => server.close());

@@ -69,8 +69,8 @@ describe('heartbeat (marbles)', () => {
 
 describe('resolveHeartbeat', () => {
   it('fills defaults, keeps false, and refuses numbers that cannot work', () => {
-    expect(resolveHeartbeat(undefined)).toEqual({ interval: 20_000, timeout: 10_000 });
-    expect(resolveHeartbeat({ interval: 1000 })).toEqual({ interval: 1000, timeout: 10_000 });
+    expect(resolveHeartbeat(undefined)).toEqual({ interval: 15_000, timeout: 5_000 });
+    expect(resolveHeartbeat({ interval: 1000 })).toEqual({ interval: 1000, timeout: 5_000 });
     expect(resolveHeartbeat(false)).toBe(false);
     for (const bad of [0, -1, NaN, Infinity]) {
       expect(() => resolveHeartbeat({ interval: bad })).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));

@@ -1,5 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
-import { concat, defer, of, throwError } from 'rxjs';
+import { EMPTY, concat, defer, of, take, throwError } from 'rxjs';
 import { backoffDelay } from '../../lib/operators/backoff-delay';
 import { retryBackoff } from '../../lib/operators/retry-backoff';
 
@@ -31,6 +31,36 @@ describe('backoffDelay (pure)', () => {
 });
 
 describe('retryBackoff (marbles)', () => {
+  it('a skipDelay that completes without emitting (EMPTY) changes nothing', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-#');
+      const result = source.pipe(retryBackoff({ initialDelay: 2, factor: 1, jitter: 0, maxRetries: 2, skipDelay: EMPTY }));
+      expectObservable(result).toBe('-------#');
+    });
+  });
+
+  it('skipDelay ends a wait in progress early; the count goes on', () => {
+    scheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const source = cold('-#');
+      const wake = hot('------w------');
+      const result = source.pipe(retryBackoff({ initialDelay: 10, factor: 2, maxDelay: 100, jitter: 0, maxRetries: 2, skipDelay: wake }));
+      // error at 1 → wait 10 (to 11) but the wake-up at 6 retries at once; error at 7 → wait 20 (no wake) → retry at 27; error at 28 passes
+      expectObservable(result).toBe('----------------------------#');
+      expectSubscriptions(source.subscriptions).toBe(['^!', '------^!', '---------------------------^!']);
+    });
+  });
+
+  it('with stablePeriod, a value resets the count only when the source then lived that long (issue #12.5)', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      // emits, then fails 1 frame later (< stablePeriod 5): the delays keep growing (2, 4, 8), then the error
+      const kicked = cold('-a#').pipe(retryBackoff({ initialDelay: 2, factor: 2, jitter: 0, maxRetries: 3, stablePeriod: 5 }));
+      expectObservable(kicked).toBe('-a---a-----a---------a#');
+      // lived 6 frames after its value: the count starts again, every delay is the first one
+      const stable = cold('-a-----#').pipe(retryBackoff({ initialDelay: 2, factor: 2, jitter: 0, maxRetries: 3, stablePeriod: 5 }), take(3));
+      expectObservable(stable).toBe('-a--------a--------(a|)');
+    });
+  });
+
   it('resubscribes after exponential delays', () => {
     scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-#');

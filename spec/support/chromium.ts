@@ -4,11 +4,11 @@
  */
 import { existsSync } from 'node:fs';
 import type { Metafile } from 'esbuild';
+import { IN_CI } from './ci';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
-/** `CI` set to anything but '', '0' or 'false'. */
-export const IN_CI = process.env.CI !== undefined && !/^(|0|false)$/i.test(process.env.CI.trim());
+export { IN_CI };
 
 /** Flags for a headless Chromium on a machine with no outside network. */
 export const CHROMIUM_ARGS = [

@@ -9,6 +9,7 @@ import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket
 import { certify, type RexsysCredentials } from '../../lib/auth/certify';
 import { encodeData } from '../../lib/protocol/encode-data';
 import { HELLO_EVENT, helloParser } from '../../lib/protocol/hello-parser';
+import { delay, waitFor } from './wait';
 
 type ClientOptions = Partial<ManagerOptions & SocketOptions>;
 
@@ -57,16 +58,12 @@ export function never(socket: Socket, event: string, ms = 300): Promise<void> {
   });
 }
 
-/** Waits `ms` milliseconds. */
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Waits `ms` milliseconds ({@link delay} of ./wait). */
+export const sleep = delay;
 
-/** Polls `check` until it returns true or `ms` pass. */
-export async function until(check: () => boolean, ms = 2000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(10);
-  }
+/** Polls `check` until it returns true or `ms` pass ({@link waitFor} of ./wait, with this suite's defaults). */
+export function until(check: () => boolean, ms = 2000, what = 'condition'): Promise<void> {
+  return waitFor(check, { timeout: ms, interval: 10, message: what });
 }
 
 /** A connected socket with the hello fix, and the hello it got (undefined with `hello: false`). */

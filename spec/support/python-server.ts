@@ -9,6 +9,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { IN_CI } from './ci';
 
 export const PYTHON = '/usr/bin/python3';
 export const SERVER_SCRIPT = path.join(__dirname, 'rexsys_server.py');
@@ -111,13 +112,7 @@ function pickDescribe(): jest.Describe {
       throw new Error('describePy is only available inside jest.');
     }) as unknown as jest.Describe;
   }
-  return pythonAvailable() || onCi() ? describe : describe.skip;
-}
-
-/** `CI` set to anything but '', '0' or 'false'. */
-function onCi(): boolean {
-  const ci = process.env.CI;
-  return ci !== undefined && !/^(|0|false)$/i.test(ci.trim());
+  return pythonAvailable() || IN_CI ? describe : describe.skip;
 }
 
 interface Running {

@@ -3,11 +3,13 @@
  * the python-socketio server (the engine Rexsys runs). Client suites run against both.
  */
 import { startEmulator } from '../../lib/emulator/index';
+import { IN_CI } from './ci';
 import { startPythonRexsys, pythonAvailable } from './python-server';
 
 export interface TestServerOptions {
   readonly projects?: Record<string, Record<string, string>>;
-  readonly helloOrder?: 'before' | 'after';
+  /** `'none'`: no hello at all (the emulator only). */
+  readonly helloOrder?: 'before' | 'after' | 'none';
   readonly tokenTtl?: number;
 }
 
@@ -55,7 +57,9 @@ export async function startEmulatorServer(options: TestServerOptions = {}): Prom
 }
 
 export async function startPythonServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const py = await startPythonRexsys({ port: 0, projects: DEMO_PROJECTS, ...options });
+  const { helloOrder, ...rest } = options;
+  if (helloOrder === 'none') throw new Error("The python server always sends its hello: helloOrder 'none' is for the emulator.");
+  const py = await startPythonRexsys({ port: 0, projects: DEMO_PROJECTS, ...rest, ...(helloOrder ? { helloOrder } : {}) });
   return {
     kind: 'python',
     url: py.url,
@@ -75,5 +79,5 @@ export async function startPythonServer(options: TestServerOptions = {}): Promis
 /** Both peers, for `describe.each`. The python one runs whenever python-socketio is there, and always under CI. */
 export const PEERS: Array<[string, (o?: TestServerOptions) => Promise<TestServer>]> = [
   ['emulator', startEmulatorServer],
-  ...(pythonAvailable() || process.env.CI ? [['python-socketio', startPythonServer] as [string, (o?: TestServerOptions) => Promise<TestServer>]] : []),
+  ...(pythonAvailable() || IN_CI ? [['python-socketio', startPythonServer] as [string, (o?: TestServerOptions) => Promise<TestServer>]] : []),
 ];

@@ -11,6 +11,8 @@ import {
   retryBackoff,
   sendTo,
   type ConnectionState,
+  type ConnectionLostReason,
+  type ClientEvent,
   type ConnectionStatus,
   type DataOf,
   type FanOutResult,
@@ -75,6 +77,21 @@ function typeChecks(): void {
   expectTypeOf(client.state$).toEqualTypeOf<Observable<ConnectionState>>();
   expectTypeOf(client.state.status).toEqualTypeOf<ConnectionStatus>();
   expectTypeOf<ConnectionStatus>().toEqualTypeOf<'idle' | 'connecting' | 'authenticating' | 'ready' | 'reconnecting' | 'unauthorized' | 'closed'>();
+  // ConnectionState is a union on `status`: ready has uid and sid, reconnecting its delay and reason.
+  const s = client.state;
+  if (s.status === 'ready') {
+    expectTypeOf(s.uid).toBeString();
+    expectTypeOf(s.sid).toBeString();
+  }
+  if (s.status === 'reconnecting') {
+    expectTypeOf(s.delay).toBeNumber();
+    expectTypeOf(s.reason).toEqualTypeOf<ConnectionLostReason>();
+    expectTypeOf(s.lastError).toEqualTypeOf<RexsysError>();
+  }
+  // Read on any state, a field is there or undefined.
+  expectTypeOf(s.uid).toEqualTypeOf<string | undefined>();
+  expectTypeOf(client.events$).toEqualTypeOf<Observable<ClientEvent>>();
+  expectTypeOf(client.metrics().sends.socket.ok).toBeNumber();
   expectTypeOf(client.errors$).toEqualTypeOf<Observable<RexsysError>>();
   expectTypeOf(client.messages$).toEqualTypeOf<Observable<RexsysMessage>>();
   expectTypeOf(client.fanOut({ receivers: ['a', 'b'], command: 'show', data: {} })).toEqualTypeOf<Observable<FanOutResult>>();

@@ -44,8 +44,10 @@ describe('error classes', () => {
       | 'E_SEND_REFUSED'
       | 'E_CLOSED'
       | 'E_UNCONFIRMED'
+      | 'E_EXPIRED'
       | 'E_REMOTE'
       | 'E_INVALID_ARGUMENT'
+      | 'E_CLOCK_SKEW'
       | 'E_INTERNAL'
     >();
     expectTypeOf<RexsysError>().toMatchTypeOf<Error>();
@@ -74,7 +76,9 @@ describe('error classes', () => {
     // The constructors only accept their own codes.
     expectTypeOf<ConstructorParameters<typeof RexsysAuthError>[0]>().toEqualTypeOf<'E_CERTIFY_REFUSED' | 'E_LOGIN_REFUSED'>();
     expectTypeOf<ConstructorParameters<typeof RexsysTransportError>[0]>().toEqualTypeOf<'E_HTTP' | 'E_NETWORK'>();
-    expectTypeOf<ConstructorParameters<typeof RexsysSendError>[0]>().toEqualTypeOf<'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED' | 'E_UNCONFIRMED' | 'E_REMOTE'>();
+    expectTypeOf<ConstructorParameters<typeof RexsysSendError>[0]>().toEqualTypeOf<
+      'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED' | 'E_UNCONFIRMED' | 'E_EXPIRED' | 'E_REMOTE'
+    >();
     // @ts-expect-error not a transport code
     new RexsysTransportError('E_CLOSED', 'x');
 

@@ -30,7 +30,8 @@ export function parseDataOption(text: string | undefined): unknown {
 export const sendCommand = defineCommand({
   name: 'send',
   summary: 'Send one message to another client; print the receipt as JSON',
-  usage: 'rexsys-rx send --url URL --project CODE --productkey KEY --to ID --command NAME [--data JSON] [--via auto|socket|rest]',
+  usage:
+    'rexsys-rx send --url URL --project CODE --productkey KEY --to ID --command NAME [--data JSON] [--via auto|socket|rest] [--delivery server|confirmed] [--ttl MS]',
   description: [
     'Sends {command, data} to the client --to, as the client of --productkey, and prints',
     'the receipt as one JSON line. A receipt means the server took the message (socket:',
@@ -39,10 +40,14 @@ export const sendCommand = defineCommand({
     '  --via socket  certify, connect, log in, wait for ready, then emit `request`',
     '  --via rest    POST /api/ide/io/send (no socket is opened)',
     '  --via auto    the socket when already logged in, else REST: here that means REST',
+    'With --delivery confirmed the receipt waits until the RECEIVING client (a rexsys-rx',
+    'client) has handed the message to its application ({ …, id, delivered: true }); the',
+    'message is sent again until then, and the command fails after --ttl ms (E_UNCONFIRMED).',
   ],
   examples: [
     `rexsys-rx send --url http://127.0.0.1:4100 --project demo --productkey KIOSK-KEY --to display-01 --command show --data '{"url":"/a"}'`,
     `rexsys-rx send --productkey KIOSK-KEY --to display-01 --command ping --via socket`,
+    `rexsys-rx send --productkey KIOSK-KEY --to display-01 --command door --data '{"open":true}' --delivery confirmed --ttl 10000`,
   ],
   flags: {
     ...SERVER_FLAGS,
@@ -53,6 +58,13 @@ export const sendCommand = defineCommand({
     channel: { type: 'string', value: 'client|user', description: 'Namespace family', default: 'client' },
     timeout: { type: 'string', value: 'MS', description: 'Milliseconds the send may take in all', default: '15000' },
     retries: { type: 'string', value: 'N', description: 'Connection (socket) or request (REST) retries before failing', default: '3' },
+    delivery: {
+      type: 'string',
+      value: 'server|confirmed',
+      description: 'What the receipt means: the server took it, or the receiver confirmed it',
+      default: 'server',
+    },
+    ttl: { type: 'string', value: 'MS', description: 'With --delivery confirmed: milliseconds to wait for the confirmation', default: '60000' },
     ...HELP_FLAG,
   },
   async run(flags, term) {
@@ -66,6 +78,8 @@ export const sendCommand = defineCommand({
     const channel = flags.channel === undefined ? 'client' : choiceOption('channel', flags.channel, ['client', 'user'] as const, 'send');
     const timeout = flags.timeout === undefined ? 15_000 : integerOption('timeout', flags.timeout, 1, 3_600_000, 'send');
     const retries = flags.retries === undefined ? 3 : integerOption('retries', flags.retries, 0, 100, 'send');
+    const delivery = flags.delivery === undefined ? 'server' : choiceOption('delivery', flags.delivery, ['server', 'confirmed'] as const, 'send');
+    const ttl = flags.ttl === undefined ? undefined : integerOption('ttl', flags.ttl, 1, 86_400_000, 'send');
 
     const client = createRexsysClient({ ...target, channel, sendTimeout: timeout, restRetries: retries, backoff: { maxRetries: retries } });
     // Over the socket, a refused key or an unreachable server shows in the state: fail at
@@ -78,7 +92,7 @@ export const sendCommand = defineCommand({
           )
         : NEVER;
     try {
-      const receipt = await firstValueFrom(merge(client.send({ receiver, command, data }, { via, timeout }), stuck$));
+      const receipt = await firstValueFrom(merge(client.send({ receiver, command, data }, { via, timeout, delivery, ttl }), stuck$));
       term.out(jsonLine(receipt));
       return EXIT_OK;
     } catch (e) {
