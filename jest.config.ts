@@ -7,8 +7,8 @@ const config: Config = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   // Jest uses the first pattern that matches a file's path.
   transform: {
-    // The Angular example and its spec: the example's tsconfig (experimentalDecorators).
-    '/(examples|spec)/angular/.+\\.ts$': ['ts-jest', { tsconfig: 'examples/angular/tsconfig.json' }],
+    // rexsys-rx/angular and its specs: bundler resolution, as Angular apps compile (ES-module-only Angular).
+    '/(lib|spec)/angular/.+\\.ts$': ['ts-jest', { tsconfig: 'spec/angular/tsconfig.json' }],
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     // Angular ships ES modules only (fesm2022/*.mjs): transpile them to CommonJS.
     '^.+\\.mjs$': ['ts-jest', { tsconfig: 'spec/angular/tsconfig.mjs.json' }],

@@ -79,9 +79,12 @@ declare module '*.vue' {
   export default component;
 }
 declare module '@angular/router' {
+  import type { EnvironmentProviders, Type } from '@angular/core';
   export class Router {
     navigateByUrl(url: string): Promise<boolean>;
   }
+  export type Routes = Array<{ path?: string; component?: Type<unknown> }>;
+  export function provideRouter(routes: Routes): EnvironmentProviders;
 }
 `;
 /** Pages that must name every code of RexsysErrorCode (lib/errors.ts). */
@@ -500,6 +503,9 @@ function checkTypes(pages, parsed) {
   rmSync(WORK, { recursive: true, force: true });
   mkdirSync(join(WORK, 'node_modules'), { recursive: true });
   symlinkSync(ROOT, join(WORK, 'node_modules', pkg.name), 'junction');
+  // The blocks are app code: an app's package.json (no "type"), not the repo's "type": "commonjs",
+  // under which TypeScript resolves imports with the `require` condition (rexsys-rx/angular has only `import`).
+  writeFileSync(join(WORK, 'package.json'), '{ "private": true }\n');
   writeFileSync(join(WORK, 'ambient.d.ts'), AMBIENT);
 
   const files = new Map(); // absolute path -> { page, block, index }

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
- * Measures what rexsys-rx costs in a browser bundle: esbuild bundles lib/index.ts for
- * the browser (minified ESM), gzip -9 via node:zlib, and prints a table:
+ * Measures what rexsys-rx costs in a browser bundle: esbuild bundles each browser entry
+ * (rexsys-rx, rexsys-rx/angular, rexsys-rx/vue) for the browser (minified ESM), gzip -9
+ * via node:zlib, and prints a table. The framework (@angular/*, vue) is always left out:
+ * an app that uses an entry already has it. Per entry:
  *
  *   own code only         rxjs, io-ts, fp-ts (peers), socket.io-client, socket.io-parser
  *                         and axios (dependencies) left out
@@ -21,7 +23,12 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync, constants } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entry = join(root, 'lib', 'index.ts');
+/** Browser entries, and the framework each leaves to the app. */
+const entries = [
+  { name: 'rexsys-rx', file: join(root, 'lib', 'index.ts'), framework: [] },
+  { name: 'rexsys-rx/angular', file: join(root, 'lib', 'angular', 'index.ts'), framework: ['@angular/*'] },
+  { name: 'rexsys-rx/vue', file: join(root, 'lib', 'vue', 'index.ts'), framework: ['vue', '@vue/*'] },
+].filter((e) => existsSync(e.file));
 /** The README and its translations: the same table in each (its labels stay English). */
 const readmes = [join(root, 'README.md'), join(root, 'README.ko.md')];
 const START = '<!-- size:start -->';
@@ -38,7 +45,7 @@ const variants = [
   { label: 'everything (peers included)', external: [] },
 ];
 
-async function measure(external) {
+async function measure(entry, external) {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -65,7 +72,12 @@ async function measure(external) {
 
 const kB = (n) => `${(n / 1024).toFixed(1)} kB`;
 const rows = [];
-for (const { label, external } of variants) rows.push({ label, ...(await measure(external)) });
+for (const entry of entries) {
+  for (const { label, external } of variants) {
+    const name = entries.length > 1 ? `${entry.name}: ${label}` : label;
+    rows.push({ label: name, ...(await measure(entry.file, [...external, ...entry.framework])) });
+  }
+}
 
 const table = [
   '| rexsys-rx in a browser bundle (esbuild, minified ESM) | min | min + gzip |',
