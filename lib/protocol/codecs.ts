@@ -138,7 +138,7 @@ export function classifyLoginReply(reply: unknown): LoginOutcome {
   if (saysFailure(reply)) return { ok: false, reason: scrubText(String(reply)), reply };
   if (typeof reply === 'object' && reply !== null && !Array.isArray(reply)) {
     const r = reply as Record<string, unknown>;
-    const said = (k: string) => (typeof r[k] === 'string' ? `: ${r[k] as string}` : '');
+    const said = (k: string) => (typeof r[k] === 'string' ? `: ${r[k]}` : '');
     // `error: 0` / `'0'` is how some servers say "no error".
     if (r.error !== undefined && r.error !== null && r.error !== false && r.error !== '' && r.error !== 0 && r.error !== '0') {
       return { ok: false, reason: scrubText(typeof r.error === 'string' ? r.error : `error${said('message')}`), reply };
@@ -184,7 +184,7 @@ export function normaliseData(data: unknown): unknown {
 /** `data` of a message, normalised by {@link normaliseData}. */
 export const MessageData = new t.Type<unknown, unknown, unknown>(
   'MessageData',
-  (u): u is unknown => true,
+  (_u): _u is unknown => true,
   (u) => t.success(normaliseData(u)),
   (a) => a,
 );
@@ -211,9 +211,9 @@ export const TouidMessage = new t.Type<RexsysMessage, RexsysMessage, unknown>(
       const r = u as Record<string, unknown>;
       if (typeof r.command === 'string' && isOptionalString(r.sender) && isOptionalString(r.receiver) && isOptionalString(r.channel)) {
         const message: { -readonly [K in keyof RexsysMessage]: RexsysMessage[K] } = { command: r.command, data: normaliseData(r.data) };
-        if (r.sender !== undefined) message.sender = r.sender as string;
-        if (r.receiver !== undefined) message.receiver = r.receiver as string;
-        if (r.channel !== undefined) message.channel = r.channel as string;
+        if (r.sender !== undefined) message.sender = r.sender;
+        if (r.receiver !== undefined) message.receiver = r.receiver;
+        if (r.channel !== undefined) message.channel = r.channel;
         return t.success(message);
       }
     }

@@ -74,7 +74,9 @@ describe('error classes', () => {
     // The constructors only accept their own codes.
     expectTypeOf<ConstructorParameters<typeof RexsysAuthError>[0]>().toEqualTypeOf<'E_CERTIFY_REFUSED' | 'E_LOGIN_REFUSED'>();
     expectTypeOf<ConstructorParameters<typeof RexsysTransportError>[0]>().toEqualTypeOf<'E_HTTP' | 'E_NETWORK'>();
-    expectTypeOf<ConstructorParameters<typeof RexsysSendError>[0]>().toEqualTypeOf<'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED' | 'E_UNCONFIRMED' | 'E_REMOTE'>();
+    expectTypeOf<ConstructorParameters<typeof RexsysSendError>[0]>().toEqualTypeOf<
+      'E_OUTBOX_FULL' | 'E_OUTCOME_UNKNOWN' | 'E_SEND_REFUSED' | 'E_UNCONFIRMED' | 'E_REMOTE'
+    >();
     // @ts-expect-error not a transport code
     new RexsysTransportError('E_CLOSED', 'x');
 

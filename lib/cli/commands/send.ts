@@ -67,7 +67,16 @@ export const sendCommand = defineCommand({
     const timeout = flags.timeout === undefined ? 15_000 : integerOption('timeout', flags.timeout, 1, 3_600_000, 'send');
     const retries = flags.retries === undefined ? 3 : integerOption('retries', flags.retries, 0, 100, 'send');
 
-    const client = createRexsysClient({ ...target, channel, sendTimeout: timeout, restRetries: retries, backoff: { maxRetries: retries } });
+    term.addSecret(target.productkey);
+    // No codecs: a null-prototype map, so any command name (`constructor`, `__proto__`…) is just a name.
+    const client = createRexsysClient({
+      ...target,
+      channel,
+      sendTimeout: timeout,
+      restRetries: retries,
+      backoff: { maxRetries: retries },
+      commands: Object.create(null) as Record<never, never>,
+    });
     // Over the socket, a refused key or an unreachable server shows in the state: fail at
     // once with its reason rather than wait for the send's timeout.
     const stuck$ =
