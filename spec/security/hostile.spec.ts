@@ -235,6 +235,27 @@ describe('#12 item 10: a 307 to another origin is never followed with credential
   });
 });
 
+describe('#12 items 9 and 11: certificate answers of other shapes', () => {
+  it('expire.timestamp as a numeric string: credentials with that expiry, and a client gets ready (no E_DECODE loop)', async () => {
+    server.on(CERTIFY_PATH, () => ({
+      body: envelope('success', { clientid: 'kiosk-01', token: TOKEN, expire: { datetime: '2030-12-31 23:59:59', timestamp: '1924959599' } }),
+    }));
+    const credentials = await firstValueFrom(certify({ url: server.url, project: 'demo', productkey: PRODUCTKEY }));
+    expect(credentials.expiresAt).toBe(1924959599000);
+    const { c, errors } = client({ backoff: { maxRetries: 3 } });
+    await firstValueFrom(c.state$.pipe(filter((st) => st.status === 'ready')));
+    expect(server.requests.filter((r) => r.path === CERTIFY_PATH)).toHaveLength(2); // ours above, then the client's one
+    expect(errors).toEqual([]);
+  });
+
+  it('an answer of the wrong shape is E_DECODE whose raw payload, issues and message hold no token or key', async () => {
+    server.on(CERTIFY_PATH, () => ({ body: envelope('success', { clientid: 42, token: TOKEN, productkey: PRODUCTKEY, note: `issued ${TOKEN}` }) }));
+    const e = await firstValueFrom(certify({ url: server.url, project: 'demo', productkey: PRODUCTKEY })).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'E_DECODE' });
+    expectClean(showAll(e), postedEncodeData(server));
+  });
+});
+
 /** Waits until the CLI's client logged in at the hostile server. */
 async function loggedIn(s: HostileServer): Promise<void> {
   const end = Date.now() + 8000;
