@@ -226,8 +226,11 @@ function safeCause(cause: unknown, set: SecretSet): unknown {
   return plain;
 }
 
-/** The secrets of every client in this process (credential layer, REST, CLI). */
-export const secrets = new SecretSet();
+/**
+ * The secrets of every client in this process (credential layer, REST, CLI). Kept on
+ * `globalThis`, so an app that loads both the CommonJS and the ES build shares one set.
+ */
+export const secrets: SecretSet = ((globalThis as { [key: symbol]: unknown })[Symbol.for('rexsys-rx/secrets')] ??= new SecretSet()) as SecretSet;
 
 /** Registers a secret (a productkey or token) so it never shows in anything the library reports. */
 export const registerSecret = (secret: unknown): void => secrets.add(secret);
