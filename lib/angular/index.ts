@@ -189,8 +189,8 @@ function createHandle<C extends CommandCodecs>(options: RexsysOptions<C>): Rexsy
     errors$: client ? zone.bridge(client.errors$) : never(),
     command$: ((command: string, codec?: t.Type<unknown, unknown, unknown>) =>
       client ? zone.bridge(codec ? client.command$(command, codec) : client.command$(command)) : never()) as Rexsys<C>['command$'],
-    send: ((message: { receiver: string; command: string; data: unknown }, sendOptions?: SendOptions) =>
-      client ? zone.bridge((client as RexsysClient).send(message, sendOptions)) : throwError(() => serverError('send'))) as unknown as SendFn<C>,
+    send: (message: { receiver: string; command: string; data: unknown }, sendOptions?: SendOptions) =>
+      client ? zone.bridge((client as RexsysClient).send(message, sendOptions)) : throwError(() => serverError('send')),
     fanOut: (message, sendOptions) => (client ? zone.bridge(client.fanOut(message, sendOptions)) : throwError(() => serverError('send'))),
     request: ((message: RequestMessage<C, keyof C & string>, requestOptions?: RequestOptions) =>
       zone.bridge(requestVia(client)(message, requestOptions))) as RequestFn<C>,
@@ -225,7 +225,7 @@ export function injectRexsys<C extends CommandCodecs = RegisteredCommands>(optio
   if (!handle) {
     throw new Error('injectRexsys(): no Rexsys provider. Add provideRexsys({ url, project, productkey, commands }) to the application providers.');
   }
-  return handle as unknown as Rexsys<C>;
+  return handle;
 }
 
 /** Options of {@link injectCommand}. */
@@ -245,6 +245,8 @@ export interface InjectCommandOptions {
  * readonly tick = injectCommand('tick', TickCodec); // any command, with a codec
  * ```
  */
+// `& string` keeps K a string when an app registers its map (the rule sees only this repo's test registration).
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
 export function injectCommand<K extends keyof RegisteredCommands & string>(
   command: K,
   options?: InjectCommandOptions,

@@ -2,10 +2,11 @@ import type { AxiosInstance } from 'axios';
 import * as E from '../protocol/either.js';
 import { map, type Observable } from 'rxjs';
 import { RexsysAuthError } from '../errors.js';
-import { CertificateResult } from '../protocol/codecs.js';
+import { CertificateResult, expiryMillis } from '../protocol/codecs.js';
 import { CERTIFY_PATH, namespaceFor } from '../protocol/paths.js';
 import { decodeWith } from '../protocol/report.js';
-import { joinUrl, postEncoded, withoutTokens, type BodyFormat } from '../transport/http.js';
+import { registerSecret, scrub, scrubError, scrubText } from '../security/secrets.js';
+import { joinUrl, postEncoded, type BodyFormat } from '../transport/http.js';
 
 /** What a client needs to log in and to send over REST. */
 export interface RexsysCredentials {
@@ -20,8 +21,6 @@ export interface RexsysCredentials {
   /** When the token expires (milliseconds since the epoch), when known. */
   readonly expiresAt?: number;
 }
-
-/** The path of the certificate endpoint. */
 
 export interface CertifyOptions {
   /** Origin of the Rexsys server, e.g. `https://rexsys.example.com`. */
@@ -55,6 +54,8 @@ export interface CertifyOptions {
  */
 export function certify(options: CertifyOptions): Observable<RexsysCredentials> {
   const { url, project, productkey, http, body = 'form', timeout = 10_000 } = options;
+  // From here on, the key never shows in an error, a reply or a CLI line.
+  registerSecret(productkey);
   return postEncoded(joinUrl(url, CERTIFY_PATH), { project, productkey }, { http, body, timeout }).pipe(
     map((envelope) => {
       const { server, result } = envelope.rexsys;
@@ -63,14 +64,15 @@ export function certify(options: CertifyOptions): Observable<RexsysCredentials> 
         const why = server.message ?? (typeof (result as { message?: unknown })?.message === 'string' ? (result as { message: string }).message : undefined);
         throw new RexsysAuthError(
           'E_CERTIFY_REFUSED',
-          `The server refused the productkey for project "${project}" (status ${server.status}${why ? `: ${why}` : ''}).`,
-          { reply: withoutTokens(envelope), final: true },
+          scrubText(`The server refused the productkey for project "${project}" (status ${server.status}${why ? `: ${why}` : ''}).`),
+          { reply: scrub(envelope), final: true },
         );
       }
+      registerSecret(token);
       const decoded = decodeWith(CertificateResult, result, 'certificate');
-      if (E.isLeft(decoded)) throw decoded.left;
+      if (E.isLeft(decoded)) throw scrubError(decoded.left);
       const r = decoded.right;
-      const expiresAt = typeof r.expire?.timestamp === 'number' ? r.expire.timestamp * 1000 : undefined;
+      const expiresAt = expiryMillis(r.expire);
       return {
         uid: r.clientid,
         token: r.token,

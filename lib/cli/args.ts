@@ -1,8 +1,10 @@
 /**
- * A small argv parser: `--name value`, `--name=value`, boolean switches, one-letter
- * aliases (`-h`), and `--` to end the options. Unknown options, missing values and
- * repeated options are {@link UsageError}s (exit code 2), with a "did you mean" hint.
+ * The CLI's argv parsing: Node's `util.parseArgs` (Node >= 20) for `--name value`,
+ * `--name=value`, boolean switches, one-letter aliases (`-h`) and `--`; on top of it only
+ * the environment fallbacks ({@link withEnv}) and usage errors with a "did you mean" hint
+ * (exit code 2).
  */
+import { parseArgs as nodeParseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 
 /** How one option is written and documented. */
@@ -44,18 +46,17 @@ export interface ParseOptions {
   readonly command?: string;
 }
 
+/** Edit distance counting a swap of two neighbours as one edit (`sned` → `send` is 1). */
 function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const current = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return row[b.length];
+  return d[a.length][b.length];
 }
 
 /** The known option closest to `name`, when it is close enough to be a typo. */
@@ -73,9 +74,12 @@ export function closest(name: string, candidates: readonly string[]): string | u
 }
 
 /**
- * Parses `argv` against `specs`. Throws a {@link UsageError} for an unknown option, a
- * missing value, a value given to a switch, an option given twice, or a bare argument
- * where none is allowed. A value that starts with `--` must be attached: `--data=--x`.
+ * Parses `argv` against `specs` with Node's `util.parseArgs` (its tokens), adding only
+ * what it does not do: a "did you mean" hint for an unknown option, and one
+ * {@link UsageError} (exit code 2) for a missing value, a value given to a switch, an
+ * option given twice, or a bare argument where none is allowed. A value that starts with
+ * `--` must be attached: `--data=--x`; one that starts with a single dash (`-1`, `-`) is
+ * taken as it is.
  *
  * @example
  * ```ts
@@ -89,59 +93,51 @@ export function closest(name: string, candidates: readonly string[]): string | u
  */
 export function parseArgs<S extends FlagSpecs>(argv: readonly string[], specs: S, options: ParseOptions = {}): ParsedArgs<S> {
   const { command } = options;
+  const known = (name: string) => Object.prototype.hasOwnProperty.call(specs, name);
+  const nodeOptions: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const [name, spec] of Object.entries(specs)) nodeOptions[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+  const { tokens } = nodeParseArgs({ args: [...argv], options: nodeOptions, strict: false, allowPositionals: true, tokens: true });
+
   const flags: Record<string, string | boolean | undefined> = {};
   for (const [name, spec] of Object.entries(specs)) flags[name] = spec.type === 'boolean' ? false : undefined;
-  const seen = new Set<string>();
   const positionals: string[] = [];
-  const shorts = new Map(Object.entries(specs).flatMap(([name, spec]) => (spec.short ? [[spec.short, name] as const] : [])));
-
+  const seen = new Set<string>();
   const unknown = (written: string): UsageError => {
-    const bare = written.replace(/^-+/, '').split('=')[0];
-    const guess = closest(bare, Object.keys(specs));
-    return new UsageError(`unknown option ${written.split('=')[0]}${guess ? ` (did you mean --${guess}?)` : ''}`, command);
+    const guess = closest(written.replace(/^-+/, ''), Object.keys(specs));
+    return new UsageError(`unknown option ${written}${guess ? ` (did you mean --${guess}?)` : ''}`, command);
   };
 
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    let name: string;
-    let inline: string | undefined;
-    if (arg.startsWith('--') && arg.length > 2) {
-      const eq = arg.indexOf('=');
-      name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-      inline = eq === -1 ? undefined : arg.slice(eq + 1);
-      if (!Object.prototype.hasOwnProperty.call(specs, name)) throw unknown(arg);
-    } else if (arg.startsWith('-') && arg.length === 2 && arg !== '--') {
-      const long = shorts.get(arg[1]);
-      if (long === undefined) throw unknown(arg);
-      name = long;
-    } else if (arg.startsWith('-') && arg.length > 2 && !/^-\d/.test(arg)) {
-      throw unknown(arg);
-    } else {
-      positionals.push(arg);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token.kind === 'positional') {
+      positionals.push(token.value);
       continue;
     }
-
+    if (token.kind === 'option-terminator') continue;
+    const raw = argv[token.index];
+    if (/^-\d/.test(raw)) {
+      // A negative number where an argument goes: a positional, as before.
+      positionals.push(raw);
+      while (tokens[i + 1]?.index === token.index) i++;
+      continue;
+    }
+    // `-abc` is one token per letter; we have no grouped switches, so it is one unknown option.
+    if (!raw.startsWith('--') && raw.length > 2) throw unknown(raw.split('=')[0]);
+    if (!known(token.name)) throw unknown(token.rawName);
+    const name = token.name;
     const spec = specs[name];
     if (seen.has(name)) throw new UsageError(`option --${name} was given more than once`, command);
     seen.add(name);
     if (spec.type === 'boolean') {
-      if (inline !== undefined) throw new UsageError(`option --${name} takes no value (got "${inline}")`, command);
+      if (token.value !== undefined) throw new UsageError(`option --${name} takes no value (got "${token.value}")`, command);
       flags[name] = true;
       continue;
     }
-    if (inline === undefined) {
-      const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('--') && next.length > 2)) {
-        throw new UsageError(`option --${name} needs a value${spec.value ? ` (${spec.value})` : ''}`, command);
-      }
-      inline = next;
-      i++;
+    const value = token.value;
+    if (value === undefined || (!token.inlineValue && value.startsWith('--') && value.length > 2)) {
+      throw new UsageError(`option --${name} needs a value${spec.value ? ` (${spec.value})` : ''}`, command);
     }
-    flags[name] = inline;
+    flags[name] = value;
   }
 
   if (!options.positionals && positionals.length > 0) {

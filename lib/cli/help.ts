@@ -30,7 +30,7 @@ export function commandHelp(command: AnyCliCommand): string {
     ...command.description,
     '',
     'Options:',
-    ...formatFlags(command.flags),
+    ...formatFlags(command.flags as FlagSpecs),
     '',
     'Examples:',
     ...command.examples.map((e) => `  ${e}`),

@@ -2,8 +2,10 @@
  * Where the CLI writes and what it listens to: stdout for results, stderr for
  * progress and errors, the environment, and a stop signal (SIGINT/SIGTERM, or an
  * AbortSignal in tests). Every line passes through a redactor so a secret the CLI
- * learned (a token) can never be printed.
+ * or the library holds (a productkey, a token) can never be printed, however a server
+ * echoed it (see lib/security/secrets).
  */
+import { SecretSet, secrets } from '../security/secrets.js';
 
 /** Anything with `write(text)`: `process.stdout`, a test buffer. */
 export interface TextSink {
@@ -33,23 +35,28 @@ export interface StopWatch {
 
 /** The CLI's view of its {@link CliIo}: line output with redaction, env, and stopping. */
 export class Terminal {
-  private readonly secrets = new Set<string>();
+  private readonly secrets = new SecretSet();
+  /**
+   * Whether lines are also scrubbed of every secret the library holds in this process.
+   * The emulator command turns it off: the productkeys it prints are its own configuration.
+   */
+  librarySecrets = true;
   readonly env: Readonly<Record<string, string | undefined>>;
 
   constructor(private readonly io: CliIo) {
     this.env = io.env ?? process.env;
   }
 
-  /** Never print `secret` (it is replaced by `[redacted]` in every later line). */
+  /** Never print `secret` (it is replaced by `[redacted]` in every later line, and in the library's errors). */
   addSecret(secret: string | undefined): void {
-    if (secret && secret.length >= 4) this.secrets.add(secret);
+    this.secrets.add(secret);
+    secrets.add(secret);
   }
 
-  /** Replaces every known secret in `text`. */
+  /** Replaces every secret this terminal or the library knows in `text` (plain, %-encoded or inside EncodeData). */
   redact(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join('[redacted]');
-    return out;
+    const own = this.secrets.scrubText(text);
+    return this.librarySecrets ? secrets.scrubText(own) : own;
   }
 
   /** One line on stdout. */

@@ -9,7 +9,7 @@
  *
  * @packageDocumentation
  */
-import { parseArgs } from './args.js';
+import { closest, parseArgs } from './args.js';
 import type { AnyCliCommand } from './command.js';
 import { certifyCommand } from './commands/certify.js';
 import { emulatorCommand } from './commands/emulator.js';
@@ -25,6 +25,15 @@ export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors.js';
 
 /** Every subcommand, in the order `--help` lists them. */
 export const COMMANDS: readonly AnyCliCommand[] = [emulatorCommand, certifyCommand, listenCommand, sendCommand];
+
+/** `unknown command "sned" (did you mean send?)`. */
+function unknownCommand(name: string): UsageError {
+  const guess = closest(
+    name,
+    COMMANDS.map((c) => c.name),
+  );
+  return new UsageError(`unknown command "${name}"${guess ? ` (did you mean ${guess}?)` : ''}`);
+}
 
 const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr });
 
@@ -56,13 +65,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     if (name === 'help') {
       const topic = rest[0] === undefined ? undefined : COMMANDS.find((c) => c.name === rest[0]);
-      if (rest[0] !== undefined && !topic) throw new UsageError(`unknown command "${rest[0]}"`);
+      if (rest[0] !== undefined && !topic) throw unknownCommand(rest[0]);
       term.out((topic ? commandHelp(topic) : mainHelp(COMMANDS, packageVersion())).trimEnd());
       return EXIT_OK;
     }
     const command = COMMANDS.find((c) => c.name === name);
     if (!command) {
-      throw new UsageError(name.startsWith('-') ? `unknown option ${name} (a command comes first)` : `unknown command "${name}"`);
+      throw name.startsWith('-') ? new UsageError(`unknown option ${name} (a command comes first)`) : unknownCommand(name);
     }
     const { flags } = parseArgs(rest, command.flags, { command: command.name });
     if (flags.help) {

@@ -1,4 +1,5 @@
 import * as E from '../protocol/either.js';
+import { scrubError } from '../security/secrets.js';
 import type * as t from 'io-ts';
 import {
   BehaviorSubject,
@@ -102,7 +103,8 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     if (next !== state.value) state.next(next);
     events.next(event);
   };
-  const reportError = (error: RexsysError): void => errors.next(error);
+  // Whatever reaches errors$ (and so lastError, the CLI, a logger) has the secrets this process holds scrubbed.
+  const reportError = (error: RexsysError): void => errors.next(scrubError(error));
 
   const warned = new Set<string>();
   const decodeFailed = (error: RexsysError & { readonly source?: string }): void => {

@@ -2,6 +2,7 @@ import type { AxiosInstance } from 'axios';
 import { defer, finalize, map, of, share, throwError, type Observable } from 'rxjs';
 import { certify, type RexsysCredentials } from '../auth/certify.js';
 import { RexsysArgumentError } from '../errors.js';
+import { registerSecret } from '../security/secrets.js';
 
 /** Credentials and whether they were certified for this very request. */
 export interface IssuedCredentials {
@@ -43,6 +44,9 @@ export class CredentialSource {
     if (!options.productkey && !options.credentials) {
       throw new RexsysArgumentError('createRexsysClient needs a productkey or credentials.');
     }
+    // Every secret this client holds is scrubbed from what it reports (lib/security/secrets).
+    registerSecret(options.productkey);
+    registerSecret(options.credentials?.token);
     this.cached = options.credentials;
   }
 
@@ -53,6 +57,7 @@ export class CredentialSource {
 
   /** Replaces the credentials (fixed ones, or a fresh start for a productkey). */
   reset(credentials?: RexsysCredentials): void {
+    registerSecret(credentials?.token);
     if (credentials) this.cached = credentials;
     else if (this.renewable) this.cached = undefined;
     this.holdUntil = undefined;

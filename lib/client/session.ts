@@ -23,7 +23,7 @@ import { RexsysAuthError, RexsysTimeoutError, RexsysTransportError, asRexsysErro
 import { Hello, classifyLoginReply } from '../protocol/codecs.js';
 import { HELLO_EVENT } from '../protocol/hello-parser.js';
 import { decodeWith } from '../protocol/report.js';
-import { withoutTokens } from '../transport/http.js';
+import { scrub, scrubText } from '../security/secrets.js';
 import { heartbeat, type HeartbeatOptions } from '../liveness/heartbeat.js';
 import { packetsOf, probeOverSocket } from '../liveness/heartbeat-probe.js';
 import type { Channel } from '../protocol/codecs.js';
@@ -166,8 +166,8 @@ export function loginSession(o: SessionOptions): Observable<Session> {
                   const when = index === 0 ? 'refused the login' : 'withdrew the login';
                   const error = new RexsysAuthError(
                     'E_LOGIN_REFUSED',
-                    `The server ${when} of "${uid}" (${outcome.reason})${final ? '' : '; certifying again'}.`,
-                    { reply: withoutTokens(reply), final },
+                    scrubText(`The server ${when} of "${uid}" (${outcome.reason})${final ? '' : '; certifying again'}.`),
+                    { reply: scrub(reply), final },
                   );
                   emit({ type: 'loginRefused', error });
                   throw error;

@@ -3,6 +3,7 @@
  * Decoding returns an `Either`; use {@link decodeWith} for a readable report.
  */
 import * as t from 'io-ts';
+import { scrubText } from '../security/secrets.js';
 
 /** `server` block of every REST answer. (`remote-addess` is spelled so by the server.) */
 export const ServerInfo = t.intersection(
@@ -45,7 +46,8 @@ export const CertificateResult = t.intersection(
     t.partial({
       clients: NumberOrString,
       config: t.type({ io: t.partial({ client: t.string, user: t.string }) }),
-      expire: t.partial({ datetime: t.string, timestamp: t.number }),
+      // Servers differ: seconds as a number or a numeric string, or only a datetime (see expiryMillis).
+      expire: t.partial({ datetime: t.union([t.string, t.null]), timestamp: t.union([t.number, t.string, t.null]) }),
       namespace: t.string,
       productkey: t.string,
       project: t.string,
@@ -54,6 +56,35 @@ export const CertificateResult = t.intersection(
   'CertificateResult',
 );
 export type CertificateResult = t.TypeOf<typeof CertificateResult>;
+
+const DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * When a certificate expires, in milliseconds since the epoch, or undefined when it does
+ * not say in a form we can read. `expire.timestamp` is seconds, as a number or a numeric
+ * string (`"1924959599"`); without it, `expire.datetime` (`"2030-12-31 23:59:59"`, read
+ * in the client's local time unless it carries `Z` or an offset). Never throws: an
+ * unreadable expiry only means the token is used until the server refuses it.
+ */
+export function expiryMillis(expire: { readonly timestamp?: unknown; readonly datetime?: unknown } | undefined): number | undefined {
+  if (!expire) return undefined;
+  const { timestamp, datetime } = expire;
+  const seconds = typeof timestamp === 'number' ? timestamp : typeof timestamp === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(timestamp) ? Number(timestamp) : NaN;
+  if (Number.isFinite(seconds) && seconds > 0) return Math.round(seconds * 1000);
+  if (typeof datetime !== 'string') return undefined;
+  const m = DATETIME.exec(datetime.trim());
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, sec = '0', zone] = m;
+  const parts = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec)] as const;
+  if (parts[1] > 11 || parts[2] < 1 || parts[2] > 31 || parts[3] > 23 || parts[4] > 59 || parts[5] > 60) return undefined;
+  if (zone === undefined) return new Date(...parts).getTime();
+  const utc = Date.UTC(...parts);
+  if (zone.toUpperCase() === 'Z') return utc;
+  const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+  if (!z) return undefined;
+  const offset = (Number(z[2]) * 60 + Number(z[3])) * 60_000 * (z[1] === '-' ? -1 : 1);
+  return utc - offset;
+}
 
 /** The hello the server emits as an event literally named `connect` (DESIGN §1.3). */
 export const Hello = t.type({ sid: t.string }, 'Hello');
@@ -66,28 +97,57 @@ export type LoginRequest = t.TypeOf<typeof LoginRequest>;
 /** A `login` reply, classified. `reply` is what the server sent. */
 export type LoginOutcome = { readonly ok: true; readonly reply: unknown } | { readonly ok: false; readonly reason: string; readonly reply: unknown };
 
-const FAILURE_WORDS = new Set(['fail', 'failed', 'failure', 'error', 'false', 'denied', 'refused', 'invalid']);
+const FAILURE_WORDS = new Set([
+  'fail',
+  'failed',
+  'failure',
+  'error',
+  'false',
+  'denied',
+  'refused',
+  'invalid',
+  'rejected',
+  'unauthorized',
+  'forbidden',
+  'expired',
+]);
 
-function isFailureWord(v: unknown): boolean {
-  return v === false || (typeof v === 'string' && FAILURE_WORDS.has(v.trim().toLowerCase()));
+/** `false`, or text that is a failure word or holds one as a word (`"login fail: invalid token"`). */
+function saysFailure(v: unknown): boolean {
+  if (v === false) return true;
+  if (typeof v !== 'string') return false;
+  return v
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .some((word) => FAILURE_WORDS.has(word));
 }
 
 /**
- * Classifies the server's `login` reply, whose payload is undocumented (DESIGN §1.3):
- * failure when it says so (`status`/`result` of fail/error/false, or an `error`
- * field other than `0`/`false`/empty, or the bare value `false`), success otherwise.
+ * Classifies the server's `login` reply, whose payload is undocumented (docs/protocol.md,
+ * "Login"). A failure when it says so:
+ * - the bare value `false`, or a string holding a failure word (`fail`, `failed`,
+ *   `failure`, `error`, `false`, `denied`, `refused`, `invalid`, `rejected`,
+ *   `unauthorized`, `forbidden`, `expired`) as a word, e.g. `"login fail: invalid token"`;
+ * - an object whose `status` or `result` is `false` or such a string, or whose `error`
+ *   is other than `0`/`false`/empty, or, when it has none of `status`, `result` and
+ *   `error`, whose `message` is such a string.
+ * A success otherwise (an object saying `success`, `true`, an empty ack, any other text).
+ * The reason never holds a secret the library knows (see lib/security/secrets).
  */
 export function classifyLoginReply(reply: unknown): LoginOutcome {
-  if (isFailureWord(reply)) return { ok: false, reason: String(reply), reply };
+  if (saysFailure(reply)) return { ok: false, reason: scrubText(String(reply)), reply };
   if (typeof reply === 'object' && reply !== null && !Array.isArray(reply)) {
     const r = reply as Record<string, unknown>;
-    const said = (k: string) => (typeof r[k] === 'string' ? `: ${r[k] as string}` : '');
+    const said = (k: string) => (typeof r[k] === 'string' ? `: ${r[k]}` : '');
     // `error: 0` / `'0'` is how some servers say "no error".
     if (r.error !== undefined && r.error !== null && r.error !== false && r.error !== '' && r.error !== 0 && r.error !== '0') {
-      return { ok: false, reason: typeof r.error === 'string' ? r.error : `error${said('message')}`, reply };
+      return { ok: false, reason: scrubText(typeof r.error === 'string' ? r.error : `error${said('message')}`), reply };
     }
     for (const key of ['status', 'result'] as const) {
-      if (isFailureWord(r[key])) return { ok: false, reason: `${key} ${String(r[key])}${said('message')}`, reply };
+      if (saysFailure(r[key])) return { ok: false, reason: scrubText(`${key} ${String(r[key])}${said('message')}`), reply };
+    }
+    if (r.status === undefined && r.result === undefined && r.error === undefined && saysFailure(r.message)) {
+      return { ok: false, reason: scrubText(String(r.message)), reply };
     }
   }
   return { ok: true, reply };
@@ -124,7 +184,7 @@ export function normaliseData(data: unknown): unknown {
 /** `data` of a message, normalised by {@link normaliseData}. */
 export const MessageData = new t.Type<unknown, unknown, unknown>(
   'MessageData',
-  (u): u is unknown => true,
+  (_u): _u is unknown => true,
   (u) => t.success(normaliseData(u)),
   (a) => a,
 );
@@ -151,9 +211,9 @@ export const TouidMessage = new t.Type<RexsysMessage, RexsysMessage, unknown>(
       const r = u as Record<string, unknown>;
       if (typeof r.command === 'string' && isOptionalString(r.sender) && isOptionalString(r.receiver) && isOptionalString(r.channel)) {
         const message: { -readonly [K in keyof RexsysMessage]: RexsysMessage[K] } = { command: r.command, data: normaliseData(r.data) };
-        if (r.sender !== undefined) message.sender = r.sender as string;
-        if (r.receiver !== undefined) message.receiver = r.receiver as string;
-        if (r.channel !== undefined) message.channel = r.channel as string;
+        if (r.sender !== undefined) message.sender = r.sender;
+        if (r.receiver !== undefined) message.receiver = r.receiver;
+        if (r.channel !== undefined) message.channel = r.channel;
         return t.success(message);
       }
     }

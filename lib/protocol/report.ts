@@ -34,6 +34,8 @@ function isCombinator(type: t.Decoder<unknown, unknown>): boolean {
 function show(value: unknown): string {
   let text: string;
   try {
+    // JSON.stringify gives undefined for a function or a symbol: show what String() says of it.
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only reached for values JSON cannot show
     text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
   } catch {
     try {

@@ -10,6 +10,7 @@ import { RexsysTimeoutError, RexsysTransportError } from '../errors.js';
 import { encodeData } from '../protocol/encode-data.js';
 import { AnyEnvelope } from '../protocol/codecs.js';
 import { decodeWith } from '../protocol/report.js';
+import { scrub, scrubError } from '../security/secrets.js';
 
 /**
  * How a REST body is sent. `json`: `{"EncodeData": …}` as `application/json` (what the
@@ -52,13 +53,55 @@ function bodyOf(payload: unknown, format: BodyFormat): { data: string; contentTy
   }
 }
 
-/** Removes any `token` field from an answer before it is kept on an error. */
-export function withoutTokens(value: unknown, depth = 0): unknown {
-  if (depth > 8 || typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map((v) => withoutTokens(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = k === 'token' ? '[redacted]' : withoutTokens(v, depth + 1);
-  return out;
+/**
+ * A copy of an answer without any secret, kept on an error.
+ * @deprecated use `scrub` from lib/security/secrets (this is an alias of it).
+ */
+export function withoutTokens(value: unknown): unknown {
+  return scrub(value);
+}
+
+/** How many same-origin redirects a POST follows. */
+const MAX_REDIRECTS = 3;
+
+/** The origin of the page this runs in, when it runs in a browser (not Node). */
+export function pageOrigin(): string | undefined {
+  const g = globalThis as { window?: unknown; location?: { origin?: unknown }; process?: { versions?: { node?: unknown } } };
+  if (typeof g.window === 'undefined' || typeof g.process?.versions?.node === 'string') return undefined;
+  return typeof g.location?.origin === 'string' ? g.location.origin : undefined;
+}
+
+const originOf = (url: string): string | undefined => {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The message of a POST that failed before any answer. From a browser page on another
+ * origin, a JSON body needs a CORS preflight, and a failed preflight looks exactly like
+ * this (the browser says nothing more): name it as the likely cause, and the fix.
+ */
+export function networkFailureMessage(args: {
+  readonly where: string;
+  readonly reason: string;
+  readonly url: string;
+  readonly body: BodyFormat;
+  /** The page's origin in a browser, undefined in Node. */
+  readonly pageOrigin: string | undefined;
+  /** True when the request got no answer at all (no HTTP status). */
+  readonly noResponse: boolean;
+}): string {
+  const base = `POST ${args.where} failed: ${args.reason}`;
+  const target = originOf(args.url);
+  if (args.pageOrigin === undefined || !args.noResponse || target === undefined || target === args.pageOrigin) return base;
+  const cors =
+    args.body === 'json'
+      ? ` This page (${args.pageOrigin}) posted application/json to another origin (${target}), which needs a CORS preflight; a failed preflight is the likely cause. Use restBody: 'form' (no preflight), or allow ${args.pageOrigin} in the server's CORS settings.`
+      : ` This page (${args.pageOrigin}) posted to another origin (${target}); if the server does not send Access-Control-Allow-Origin, the browser hides its answer: allow ${args.pageOrigin} in the server's CORS settings.`;
+  return base + '.' + cors;
 }
 
 function describeServerMessage(body: unknown): string {
@@ -75,62 +118,96 @@ function describeServerMessage(body: unknown): string {
 /**
  * POSTs `payload` as EncodeData to `url` and emits the decoded envelope once.
  * Cold and cancellable: unsubscribing aborts the request.
+ *
+ * Every error is scrubbed of the secrets the library holds (see lib/security/secrets).
+ * A redirect is followed only within the same origin (at most 3): the body carries a
+ * token or productkey, so a redirect to another origin is an `E_HTTP` error naming
+ * where it pointed, and nothing is posted there. (Node; a browser follows redirects
+ * itself, under its own CORS rules.)
  */
 export function postEncoded(url: string, payload: unknown, options: PostOptions = {}): Observable<AnyEnvelope> {
   const { http = defaultHttpClient(), body = 'json', timeout = 0 } = options;
   return new Observable<AnyEnvelope>((subscriber) => {
     const controller = new AbortController();
     const { data, contentType } = bodyOf(payload, body);
-    const where = new URL(url).pathname;
-    http
-      .post<unknown>(url, data, {
-        headers: { 'Content-Type': contentType },
-        timeout,
-        signal: controller.signal,
-        // We read every answer, errors included: the envelope says what went wrong.
-        validateStatus: () => true,
-        responseType: 'json',
-        transitional: { silentJSONParsing: true, forcedJSONParsing: true, clarifyTimeoutError: true },
-      })
-      .then(
-        (res) => {
-          let answer: unknown = res.data;
-          if (typeof answer === 'string') {
-            try {
-              answer = JSON.parse(answer);
-            } catch {
-              /* keep the text */
+    const fail = (error: Error) => subscriber.error(scrubError(error));
+
+    const post = (target: string, hops: number): void => {
+      const where = new URL(target).pathname;
+      http
+        .post<unknown>(target, data, {
+          headers: { 'Content-Type': contentType },
+          timeout,
+          signal: controller.signal,
+          // We read every answer, errors included: the envelope says what went wrong.
+          validateStatus: () => true,
+          // Redirects are ours to judge (see above): never re-post credentials elsewhere.
+          maxRedirects: 0,
+          responseType: 'json',
+          transitional: { silentJSONParsing: true, forcedJSONParsing: true, clarifyTimeoutError: true },
+        })
+        .then(
+          (res) => {
+            if (res.status >= 300 && res.status < 400) {
+              const location = (res.headers as Record<string, unknown>)['location'];
+              if (typeof location === 'string' && location !== '') {
+                const next = new URL(location, target);
+                if (next.origin === new URL(target).origin && hops < MAX_REDIRECTS) {
+                  post(next.href, hops + 1);
+                  return;
+                }
+                const why = next.origin === new URL(target).origin ? `more than ${MAX_REDIRECTS} redirects` : `a redirect to another origin (${next.origin})`;
+                fail(
+                  new RexsysTransportError(
+                    'E_HTTP',
+                    `POST ${where} answered HTTP ${res.status}, ${why}: not followed, because the request carries credentials. Point the client's url at the server itself.`,
+                    { status: res.status, body: { location: next.origin + next.pathname } },
+                  ),
+                );
+                return;
+              }
             }
-          }
-          if (res.status < 200 || res.status >= 300) {
-            subscriber.error(
-              new RexsysTransportError('E_HTTP', `POST ${where} failed with HTTP ${res.status}${describeServerMessage(answer)}`, {
-                status: res.status,
-                body: withoutTokens(answer),
-              }),
-            );
-            return;
-          }
-          const envelope = decodeWith(AnyEnvelope, answer, `POST ${where} answer`);
-          if (E.isLeft(envelope)) {
-            subscriber.error(envelope.left);
-            return;
-          }
-          subscriber.next(envelope.right);
-          subscriber.complete();
-        },
-        (err: unknown) => {
-          if (controller.signal.aborted) return;
-          if (isAxiosError(err) && (err.code === 'ETIMEDOUT' || err.code === 'ECONNABORTED')) {
-            subscriber.error(new RexsysTimeoutError(`POST ${where} got no answer within ${timeout} ms`, { timeoutMs: timeout, cause: err }));
-            return;
-          }
-          const code = isAxiosError(err) ? err.code : undefined;
-          const reason = isAxiosError(err) ? (err.code ?? err.message) : String(err);
-          const mayHaveArrived = code === undefined || !NOT_SENT_CODES.has(code);
-          subscriber.error(new RexsysTransportError('E_NETWORK', `POST ${where} failed: ${reason}`, { mayHaveArrived, cause: err }));
-        },
-      );
+            let answer: unknown = res.data;
+            if (typeof answer === 'string') {
+              try {
+                answer = JSON.parse(answer);
+              } catch {
+                /* keep the text */
+              }
+            }
+            if (res.status < 200 || res.status >= 300) {
+              fail(
+                new RexsysTransportError('E_HTTP', `POST ${where} failed with HTTP ${res.status}${describeServerMessage(answer)}`, {
+                  status: res.status,
+                  body: answer,
+                }),
+              );
+              return;
+            }
+            const envelope = decodeWith(AnyEnvelope, answer, `POST ${where} answer`);
+            if (E.isLeft(envelope)) {
+              fail(envelope.left);
+              return;
+            }
+            subscriber.next(envelope.right);
+            subscriber.complete();
+          },
+          (err: unknown) => {
+            if (controller.signal.aborted) return;
+            if (isAxiosError(err) && (err.code === 'ETIMEDOUT' || err.code === 'ECONNABORTED')) {
+              fail(new RexsysTimeoutError(`POST ${where} got no answer within ${timeout} ms`, { timeoutMs: timeout, cause: err }));
+              return;
+            }
+            const code = isAxiosError(err) ? err.code : undefined;
+            const reason = isAxiosError(err) ? (err.code ?? err.message) : String(err);
+            const mayHaveArrived = code === undefined || !NOT_SENT_CODES.has(code);
+            const noResponse = isAxiosError(err) && err.response === undefined;
+            const message = networkFailureMessage({ where, reason, url: target, body, pageOrigin: pageOrigin(), noResponse });
+            fail(new RexsysTransportError('E_NETWORK', message, { mayHaveArrived, cause: err }));
+          },
+        );
+    };
+    post(url, 0);
     return () => controller.abort();
   });
 }

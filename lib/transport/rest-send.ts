@@ -4,9 +4,8 @@ import type { RexsysCredentials } from '../auth/certify.js';
 import { RexsysSendError } from '../errors.js';
 import type { Channel, RestSendPayload } from '../protocol/codecs.js';
 import { SEND_PATH } from '../protocol/paths.js';
-import { joinUrl, postEncoded, withoutTokens, type BodyFormat } from './http.js';
-
-/** The path of the REST send endpoint. */
+import { registerSecret, scrub, scrubText } from '../security/secrets.js';
+import { joinUrl, postEncoded, type BodyFormat } from './http.js';
 
 export interface RestSendArgs {
   readonly url: string;
@@ -41,17 +40,18 @@ export function restSendPayload(a: Pick<RestSendArgs, 'project' | 'channel' | 'c
  */
 export function postSend(args: RestSendArgs): Observable<unknown> {
   const { url, http, body, timeout, receiver, command } = args;
+  registerSecret(args.credentials.token);
   return postEncoded(joinUrl(url, SEND_PATH), restSendPayload(args), { http, body, timeout }).pipe(
     map((envelope) => {
       const { server, result } = envelope.rexsys;
       if (server.status !== 'success') {
         throw new RexsysSendError(
           'E_SEND_REFUSED',
-          `The server refused the send of "${command}" to "${receiver}" (status ${server.status}${server.message ? `: ${server.message}` : ''}).`,
+          scrubText(`The server refused the send of "${command}" to "${receiver}" (status ${server.status}${server.message ? `: ${server.message}` : ''}).`),
           { receiver, command },
         );
       }
-      return withoutTokens(result);
+      return scrub(result);
     }),
   );
 }

@@ -76,9 +76,9 @@ describeInBrowser('rexsys-rx/angular in Chromium (zoneless and zone.js) against 
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       const html = /^\/(main-zoneless|main-zone)\.html$/.exec(path);
       const js = /^\/(main-zoneless|main-zone)\.js$/.exec(path);
-      if (html) res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(shell(html[1]!));
+      if (html) res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(shell(html[1]));
       else if (path === '/hydrate.html') res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(serverRendered);
-      else if (js && scripts.has(js[1]!)) res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' }).end(scripts.get(js[1]!));
+      else if (js && scripts.has(js[1])) res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' }).end(scripts.get(js[1]));
       else res.writeHead(path === '/favicon.ico' ? 204 : 404).end();
     });
     pageServer = server;

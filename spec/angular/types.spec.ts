@@ -67,8 +67,8 @@ export function angularTypeChecks(): void {
   injectCommand('tick');
 
   // --- an explicit map wins over the registered one ----------------------------------
-  const other = { volume: t.type({ level: t.number }) };
-  const typed = injectRexsys<typeof other>();
+  const _other = { volume: t.type({ level: t.number }) };
+  const typed = injectRexsys<typeof _other>();
   typed.send({ receiver: 'x', command: 'volume', data: { level: 3 } });
   // @ts-expect-error level must be a number
   typed.send({ receiver: 'x', command: 'volume', data: { level: 'loud' } });

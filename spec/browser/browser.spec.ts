@@ -37,7 +37,7 @@ async function bundle(entry: string, options: { minify?: boolean } = {}): Promis
     minify: options.minify ?? false,
     logLevel: 'silent',
   });
-  return { code: result.outputFiles[0]!.text, metafile: result.metafile };
+  return { code: result.outputFiles[0].text, metafile: result.metafile };
 }
 
 afterAll(async () => {
@@ -156,5 +156,19 @@ describeInBrowser('rexsys-rx in chromium against the emulator (cross-origin)', (
     expect(await page.evaluate(() => (globalThis as unknown as { rexsysPage: RexsysPage }).rexsysPage.stop())).toBe('closed');
     await waitFor(() => !emulator.sessions().some((s) => s.uid === 'display-01'), { message: 'the page socket closed' });
     expect(pageErrors).toEqual([]);
+  });
+
+  it('a JSON REST send to another origin that answers no preflight names the CORS preflight and restBody: form (#17)', async () => {
+    const noCors = createServer((_req, res) => res.writeHead(404).end('no CORS here'));
+    await new Promise<void>((ok) => noCors.listen(0, '127.0.0.1', ok));
+    try {
+      const url = `http://127.0.0.1:${(noCors.address() as AddressInfo).port}`;
+      const error = await page.evaluate((u) => (globalThis as unknown as { rexsysPage: RexsysPage }).rexsysPage.sendWithoutCors(u), url);
+      expect(error).toContain('CORS preflight');
+      expect(error).toContain("restBody: 'form'");
+      expect(error).toContain(pageOrigin);
+    } finally {
+      await new Promise<void>((ok) => noCors.close(() => ok()));
+    }
   });
 });

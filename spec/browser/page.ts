@@ -98,6 +98,21 @@ const api = {
     return results;
   },
 
+  /**
+   * One REST send with a JSON body to `url`, a server on another origin that answers no
+   * CORS preflight: resolves with the error the library reports (#17).
+   */
+  async sendWithoutCors(url: string): Promise<string> {
+    const rest = createRexsysClient({ url, project: 'demo', credentials: { uid: 'display-01', token: 'fixed-token' }, transport: 'rest', restRetries: 0 });
+    restClients.push(rest);
+    try {
+      await lastValueFrom(rest.send({ receiver: 'kiosk-01', command: 'ack', data: {} }, { via: 'rest', timeout: 5000 }));
+      return 'sent';
+    } catch (e) {
+      return describe(e);
+    }
+  },
+
   errors: (): string[] => [...errors],
 
   /** Closes every client; resolves with the final state. */

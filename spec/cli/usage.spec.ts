@@ -41,7 +41,7 @@ describe('rexsys-rx help and version', () => {
 describe('rexsys-rx usage errors (exit 2, one line)', () => {
   it.each<[string, string[], RegExp]>([
     ['no command', [], /^rexsys-rx: missing command/],
-    ['an unknown command', ['sned'], /unknown command "sned"/],
+    ['an unknown command', ['sned'], /unknown command "sned" \(did you mean send\?\)/],
     ['an option before the command', ['--url', 'x'], /unknown option --url \(a command comes first\)/],
     ['help for an unknown command', ['help', 'nope'], /unknown command "nope"/],
     ['an unknown option', ['send', '--foo', 'x'], /^rexsys-rx: unknown option --foo \(see: rexsys-rx send --help\)$/],

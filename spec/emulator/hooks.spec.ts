@@ -116,7 +116,7 @@ describe('emulator close()', () => {
     const pending = axios
       .post(emulator.url + SEND_ROUTE, '{}', { headers: { 'Content-Type': 'application/json' }, validateStatus: () => true })
       .then(
-        (res) => ({ status: res.status as number | undefined, error: undefined as unknown }),
+        (res) => ({ status: res.status, error: undefined as unknown }),
         (error: unknown) => ({ status: undefined, error }),
       )
       .finally(() => (settled = true));

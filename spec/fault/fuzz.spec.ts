@@ -78,7 +78,7 @@ describe('fuzz: EncodeData', () => {
         expect(Object.keys(either!).sort()).toEqual(E.isLeft(either!) ? ['_tag', 'left'] : ['_tag', 'right']);
         if (E.isLeft(either!)) {
           tally.left++;
-          const left = either!.left;
+          const left = either.left;
           expect(left).toBeInstanceOf(RexsysEncodingError);
           expect(left.code).toBe('E_ENCODE_DATA');
           expect(left.input.length).toBeLessThanOrEqual(201);
@@ -239,8 +239,8 @@ describe('fuzz: protocol codecs', () => {
         let r: E.Either<RexsysDecodeError, unknown> | undefined;
         expect(() => (r = decodeWith(codec, u, 'fuzz'))).not.toThrow();
         if (E.isLeft(r!)) {
-          expect(r!.left).toBeInstanceOf(RexsysDecodeError);
-          expect(r!.left.raw).toBe(u);
+          expect(r.left).toBeInstanceOf(RexsysDecodeError);
+          expect(r.left.raw).toBe(u);
         }
       }),
       params(12),

@@ -105,7 +105,7 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
       await timed('npm pack (prepack build)', () => run(NPM, ['pack', '--pack-destination', work], { cwd: ROOT, timeout: 150_000 }));
       const tgz = readdirSync(work).filter((f) => f.endsWith('.tgz'));
       if (tgz.length !== 1) throw new Error(`npm pack left ${tgz.length} tarballs in ${work}: ${tgz.join(', ')}`);
-      tarball = join(work, tgz[0]!);
+      tarball = join(work, tgz[0]);
       tarballFiles = (await run('tar', ['-tzf', tarball], { cwd: work, timeout: 30_000 })).stdout.split('\n').filter(Boolean);
       writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'rexsys-rx-packed-consumer', version: '0.0.0', private: true }, null, 2)}\n`);
       await timed('npm install', () =>
@@ -220,7 +220,7 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
     await waitFor(
       async () => {
         const s = await sessionsOf('kiosk-01');
-        return s.length === 1 && s[0]!.sid === second.sid && s[0]!.loggedIn;
+        return s.length === 1 && s[0].sid === second.sid && s[0].loggedIn;
       },
       { timeout: 10_000, message: `the server to hold exactly one kiosk-01 session, ${second.sid}, logged in` },
     );
@@ -355,7 +355,7 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
         metafile: true,
         logLevel: 'silent',
       });
-      const code = result.outputFiles[0]!.text;
+      const code = result.outputFiles[0].text;
       inputs = Object.keys(result.metafile.inputs);
       expect(nodeOnlyInputs(result.metafile)).toEqual([]);
 
@@ -399,7 +399,7 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
 
     it('certifies, gets ready, receives, survives a network cut, and answers over socket and REST (cross-origin)', async () => {
       const call = <R>(fn: string, ...args: unknown[]): Promise<R> =>
-        page.evaluate(([name, params]) => (globalThis as any).rexsysPage[name as string](...(params as unknown[])), [fn, args] as const) as Promise<R>;
+        page.evaluate(([name, params]) => (globalThis as any).rexsysPage[name](...params), [fn, args] as const) as Promise<R>;
       const started = Date.now();
       await dropLeftovers();
       const droppedBefore = (await server!.dropped()).length;
@@ -428,7 +428,7 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
       await waitFor(
         async () => {
           const s = await sessionsOf('display-01');
-          return s.length === 1 && s[0]!.sid === second.sid && s[0]!.loggedIn;
+          return s.length === 1 && s[0].sid === second.sid && s[0].loggedIn;
         },
         { timeout: 10_000, message: `the server to hold exactly one display-01 session, ${second.sid}, logged in` },
       );

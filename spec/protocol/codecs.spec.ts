@@ -7,6 +7,7 @@ import {
   CertifyRequest,
   Channel,
   classifyLoginReply,
+  expiryMillis,
   Hello,
   LoginReply,
   LoginRequest,
@@ -99,7 +100,7 @@ describe('CertifyRequest and CertificateResult', () => {
     expect(refused(CertificateResult, { clientid: 'k' })).toBe(true);
     expect(refused(CertificateResult, { token: 't' })).toBe(true);
     expect(refused(CertificateResult, { clientid: 'k', token: 't', config: {} })).toBe(true);
-    expect(refused(CertificateResult, { clientid: 'k', token: 't', expire: { timestamp: '2030' } })).toBe(true);
+    expect(refused(CertificateResult, { clientid: 'k', token: 't', expire: { timestamp: true } })).toBe(true);
     // A union reports each alternative at the same path.
     const err = report(CertificateResult, { clientid: 'k', token: 't', clients: true });
     expect(err.issues.map((i) => [i.path, i.expected])).toEqual([
@@ -142,6 +143,38 @@ describe('Hello, LoginRequest, Channel, RequestMessage, RestSendPayload', () => 
   });
 });
 
+describe('expiryMillis (#12 item 11: the forms servers send expire in)', () => {
+  it('a numeric string timestamp decodes and counts as seconds, like a number', () => {
+    const answer = { clientid: 'k', token: 't', expire: { datetime: '2030-12-31 23:59:59', timestamp: '1924959599' } };
+    expect(expiryMillis(ok(CertificateResult, answer).expire)).toBe(1924959599000);
+    expect(expiryMillis({ timestamp: 1924959599 })).toBe(1924959599000);
+    expect(expiryMillis({ timestamp: ' 1924959599 ' })).toBe(1924959599000);
+  });
+  it('without a usable timestamp, the datetime (local time unless it carries a zone)', () => {
+    expect(ok(CertificateResult, { clientid: 'k', token: 't', expire: { datetime: '2030-12-31 23:59:59' } }).expire).toEqual({
+      datetime: '2030-12-31 23:59:59',
+    });
+    expect(expiryMillis({ datetime: '2030-12-31 23:59:59' })).toBe(new Date(2030, 11, 31, 23, 59, 59).getTime());
+    expect(expiryMillis({ datetime: '2030-12-31T23:59:59Z' })).toBe(Date.UTC(2030, 11, 31, 23, 59, 59));
+    expect(expiryMillis({ datetime: '2030-12-31 23:59:59+09:00' })).toBe(Date.UTC(2030, 11, 31, 14, 59, 59));
+    expect(expiryMillis({ timestamp: null, datetime: '2030-12-31 23:59' })).toBe(new Date(2030, 11, 31, 23, 59, 0).getTime());
+    expect(expiryMillis({ timestamp: 'soon', datetime: '2030-12-31 23:59:59Z' })).toBe(Date.UTC(2030, 11, 31, 23, 59, 59));
+  });
+  it('an expiry it cannot read is undefined, never an error', () => {
+    for (const expire of [
+      undefined,
+      {},
+      { timestamp: 'soon' },
+      { timestamp: -1 },
+      { datetime: 'tomorrow' },
+      { datetime: '2030-13-01 00:00:00' },
+      { timestamp: null, datetime: null },
+    ]) {
+      expect(expiryMillis(expire)).toBeUndefined();
+    }
+  });
+});
+
 describe('classifyLoginReply and LoginReply', () => {
   const successes: unknown[] = [
     { status: 'success' },
@@ -159,6 +192,9 @@ describe('classifyLoginReply and LoginReply', () => {
     { error: 0 },
     { error: '0' },
     42,
+    'login success',
+    'welcome kiosk-01',
+    { status: 'success', message: 'no error' },
   ];
   const failures: Array<[unknown, RegExp]> = [
     [{ status: 'fail' }, /status fail/],
@@ -176,6 +212,13 @@ describe('classifyLoginReply and LoginReply', () => {
     ['error', /error/],
     [{ status: false }, /status false/],
     [{ status: 'false' }, /status false/],
+    // #12 item 13: a failure *string* is a failure, however it is phrased.
+    ['login fail: invalid token', /^login fail: invalid token$/],
+    ['Login failed', /Login failed/],
+    ['ERROR: token expired', /token expired/],
+    ['unauthorized', /unauthorized/],
+    [{ status: 'login fail' }, /status login fail/],
+    [{ message: 'invalid token' }, /invalid token/],
   ];
 
   it.each(successes.map((r) => [JSON.stringify(r) ?? 'undefined', r]))('%s is a success', (_label, reply) => {

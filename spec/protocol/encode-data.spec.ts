@@ -175,9 +175,9 @@ describe('decodeData on bad input', () => {
 
   it('a non-string is refused, not thrown', () => {
     for (const v of [undefined, null, 42, {}, ['x']]) {
-      const either = decodeDataEither(v as unknown as string);
+      const either = decodeDataEither(v as string);
       expect(E.isLeft(either) && either.left.code).toBe('E_ENCODE_DATA');
-      expectEncodingError(() => decodeData(v as unknown as string));
+      expectEncodingError(() => decodeData(v as string));
     }
   });
 

@@ -127,5 +127,5 @@ export function dataOf<T = Record<string, unknown>>(delivered: { readonly data: 
       return {};
     }
   }
-  return (data ?? {}) as Partial<T>;
+  return data ?? {};
 }

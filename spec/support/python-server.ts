@@ -129,11 +129,11 @@ function spawnServer(options: PythonRexsysOptions, port: number): Promise<Runnin
   const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-8000);
   });
-  child.stdout!.setEncoding('utf8');
+  child.stdout.setEncoding('utf8');
 
   return new Promise<Running>((resolve, reject) => {
     let stdout = '';
@@ -148,7 +148,7 @@ function spawnServer(options: PythonRexsysOptions, port: number): Promise<Runnin
     const timer = setTimeout(() => fail(`printed no READY line within ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
     child.once('error', (e) => fail(`could not start: ${e.message}`));
     child.once('exit', (code, signal) => fail(`exited before READY (code ${code}, signal ${signal})`));
-    child.stdout!.on('data', (chunk: string) => {
+    child.stdout.on('data', (chunk: string) => {
       stdout += chunk;
       const m = /^READY (\d+)$/m.exec(stdout);
       if (m && !settled) {

@@ -163,7 +163,11 @@ describe('rexsys-rx/vue (effect scopes, emulator)', () => {
           const show = useCommand('show', Show);
           const send = useSend<Commands>();
           send({ receiver: 'kiosk-01', command: 'ping', data: { at: 1 } }).catch((e: unknown) => (sendError = e));
-          return () => h('p', `status=${state.value.status} ready=${ready.value} client=${useRexsys() === null ? 'none' : 'yes'} show=${show.value ?? 'none'}`);
+          return () =>
+            h(
+              'p',
+              `status=${state.value.status} ready=${ready.value} client=${useRexsys() === null ? 'none' : 'yes'} show=${show.value === undefined ? 'none' : JSON.stringify(show.value.data)}`,
+            );
         },
       });
       const timers = recordLibraryTimers();

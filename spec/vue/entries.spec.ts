@@ -50,12 +50,12 @@ describe('entry points', () => {
       exports: Record<string, { import?: Target; require?: Target }>;
       peerDependenciesMeta: Record<string, { optional?: boolean }>;
     };
-    expect(Object.keys(pkg.exports['./angular']!)).toEqual(['import']);
-    expect(Object.keys(pkg.exports['./vue']!)).toEqual(['import', 'require']);
+    expect(Object.keys(pkg.exports['./angular'])).toEqual(['import']);
+    expect(Object.keys(pkg.exports['./vue'])).toEqual(['import', 'require']);
     const cjsExcluded = (JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.cjs.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as { exclude: string[] }).exclude;
     for (const [entry, conditions] of [
-      ['./angular', pkg.exports['./angular']!],
-      ['./vue', pkg.exports['./vue']!],
+      ['./angular', pkg.exports['./angular']],
+      ['./vue', pkg.exports['./vue']],
     ] as const) {
       for (const [condition, target] of Object.entries(conditions) as Array<[string, Target]>) {
         const format = condition === 'import' ? 'esm' : 'cjs';

@@ -59,8 +59,8 @@ export function vueTypeChecks(): void {
   void request({ receiver: 'kiosk-01', command: 'ping', data: { at: '1' } });
 
   // An explicit map wins over the registered one.
-  const other = { volume: t.type({ level: t.number }) };
-  const sendOther = useSend<typeof other>();
+  const _other = { volume: t.type({ level: t.number }) };
+  const sendOther = useSend<typeof _other>();
   void sendOther({ receiver: 'x', command: 'volume', data: { level: 3 } });
   // @ts-expect-error level must be a number
   void sendOther({ receiver: 'x', command: 'volume', data: { level: 'loud' } });

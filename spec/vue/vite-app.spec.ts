@@ -151,7 +151,7 @@ describeViteApp('a Vite-built Vue app with rexsys-rx/vue, in Chromium, against p
   it('the build holds the app and the library, no Node-only code', () => {
     const assets = readdirSync(join(outDir, 'assets')).filter((f) => f.endsWith('.js'));
     expect(assets).toHaveLength(1);
-    const code = readFileSync(join(outDir, 'assets', assets[0]!), 'utf8');
+    const code = readFileSync(join(outDir, 'assets', assets[0]), 'utf8');
     expect(code).toContain('/socket.io/'); // socket.io-client is in
     expect(code).not.toMatch(/require\(["'](node:)?(http|https|net|tls|zlib|fs|ws)["']\)/);
   });

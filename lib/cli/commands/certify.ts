@@ -42,6 +42,7 @@ export const certifyCommand = defineCommand({
   async run(flags, term) {
     const { url, project, productkey } = serverTarget(flags, term.env, 'certify');
     const timeout = flags.timeout === undefined ? 10_000 : integerOption('timeout', flags.timeout, 1, 600_000, 'certify');
+    term.addSecret(productkey);
     let credentials: RexsysCredentials;
     try {
       credentials = await firstValueFrom(certify({ url, project, productkey, timeout }));

@@ -92,6 +92,7 @@ export const emulatorCommand = defineCommand({
   examples: ['rexsys-rx emulator', 'rexsys-rx emulator --port 0 --json', 'rexsys-rx emulator --project acme --productkey ACME-KEY --uid lobby-01'],
   flags: FLAGS,
   async run(flags, term) {
+    term.librarySecrets = false; // it prints its own productkeys on purpose
     const { host, port } = listenAddress(flags, term.env);
     const projects = projectTable(flags, term.env);
     const stop = term.watchStop();

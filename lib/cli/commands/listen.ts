@@ -6,17 +6,39 @@
 import { endWith, filter, firstValueFrom, from, ignoreElements, merge, mergeMap, take, tap, throwError, type Observable } from 'rxjs';
 import { createRexsysClient } from '../../client/create-client.js';
 import type { ConnectionState } from '../../client/types.js';
+import { ofCommand } from '../../operators/of-command.js';
 import type { RexsysMessage } from '../../protocol/codecs.js';
 import { choiceOption, integerOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { CliFailure, EXIT_OK, UsageError, oneLine } from '../errors.js';
 import { describeState, isStuck, jsonLine } from '../format.js';
+import type { Terminal } from '../io.js';
 import { HELP_FLAG, SERVER_FLAGS, serverTarget } from '../server-flags.js';
 
 /** The error a stuck state ends the command with. */
 export function stuckFailure(state: ConnectionState): CliFailure {
   const why = state.lastError ? oneLine(state.lastError.message) : 'no reason given';
   return new CliFailure(state.status === 'unauthorized' ? `credentials refused: ${why}` : `gave up connecting: ${why}`);
+}
+
+/**
+ * Prints one message as a JSON line, or, when it cannot be printed (nested too deep for
+ * JSON.stringify, say), a one-line "skipped" note on stderr: any sender can send
+ * anything, and a listener goes on. True when printed (only printed messages count
+ * towards `--count`).
+ */
+export function printMessage(term: Terminal, message: RexsysMessage): boolean {
+  let line: string;
+  try {
+    line = jsonLine(message);
+  } catch (e) {
+    const from = typeof message.sender === 'string' ? ` from ${JSON.stringify(message.sender)}` : '';
+    const why = e instanceof RangeError ? 'its data is nested too deep' : `it cannot be shown as JSON (${e instanceof Error ? oneLine(e.message) : String(e)})`;
+    term.err(`rexsys-rx: skipped a message of ${JSON.stringify(message.command)}${from}: ${why}`);
+    return false;
+  }
+  term.out(line);
+  return true;
 }
 
 /** `rexsys-rx listen`: `touid` messages as JSON lines on stdout, states on stderr, until Ctrl-C, `--count` or refused credentials. */
@@ -50,7 +72,9 @@ export const listenCommand = defineCommand({
     const maxRetries = flags.retries === undefined ? Infinity : integerOption('retries', flags.retries, 0, undefined, 'listen');
     if (flags.command !== undefined && flags.command.trim() === '') throw new UsageError('option --command needs a non-empty name', 'listen');
 
-    const client = createRexsysClient({ ...target, channel, backoff: { maxRetries } });
+    term.addSecret(target.productkey);
+    // No codecs: a null-prototype map, so any command name (`constructor`, `__proto__`…) is just a name.
+    const client = createRexsysClient({ ...target, channel, backoff: { maxRetries }, commands: Object.create(null) as Record<never, never> });
     const stop = term.watchStop();
     const errors = client.errors$.subscribe((e) => {
       // Connection failures show up in the state lines; report only what they do not.
@@ -62,9 +86,9 @@ export const listenCommand = defineCommand({
       filter(isStuck),
       mergeMap((state) => throwError(() => stuckFailure(state))),
     );
-    const source$: Observable<RexsysMessage> = flags.command === undefined ? client.messages$ : client.command$(flags.command);
+    const source$: Observable<RexsysMessage> = flags.command === undefined ? client.messages$ : client.messages$.pipe(ofCommand(flags.command));
     const counted$ = source$.pipe(
-      tap((message) => term.out(jsonLine(message))),
+      filter((message) => printMessage(term, message)),
       take(count ?? Infinity),
       ignoreElements(),
       endWith('count'),

@@ -81,7 +81,16 @@ export const sendCommand = defineCommand({
     const delivery = flags.delivery === undefined ? 'server' : choiceOption('delivery', flags.delivery, ['server', 'confirmed'] as const, 'send');
     const ttl = flags.ttl === undefined ? undefined : integerOption('ttl', flags.ttl, 1, 86_400_000, 'send');
 
-    const client = createRexsysClient({ ...target, channel, sendTimeout: timeout, restRetries: retries, backoff: { maxRetries: retries } });
+    term.addSecret(target.productkey);
+    // No codecs: a null-prototype map, so any command name (`constructor`, `__proto__`…) is just a name.
+    const client = createRexsysClient({
+      ...target,
+      channel,
+      sendTimeout: timeout,
+      restRetries: retries,
+      backoff: { maxRetries: retries },
+      commands: Object.create(null) as Record<never, never>,
+    });
     // Over the socket, a refused key or an unreachable server shows in the state: fail at
     // once with its reason rather than wait for the send's timeout.
     const stuck$ =
