@@ -17,6 +17,8 @@ import { sendOverSocket } from './send-socket.js';
 import { DeliveryEngine, deliveryEngine } from '../delivery/delivery-engine.js';
 import { resolveDeliveryOptions } from '../delivery/delivery-options.js';
 import { randomId } from '../delivery/random-id.js';
+// request/reply (lib/request)
+import { RequestReply, requestReply } from '../request/request-reply.js';
 import type { CommandCodecs, ConnectionState, FanOutResult, RexsysClient, RexsysClientOptions, SendOptions, SendReceipt, Via } from './types.js';
 
 const sameState = (a: ConnectionState, b: ConnectionState) =>
@@ -47,7 +49,9 @@ export interface ClientInternals {
  * client.send({ receiver: 'display-01', command: 'show', data: { url: '/a' } }).subscribe();
  * ```
  */
-export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mixed>>(options: RexsysClientOptions<C>): RexsysClient<C> {
+export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mixed>, R extends CommandCodecs = Record<never, t.Mixed>>(
+  options: RexsysClientOptions<C, R>,
+): RexsysClient<C, R> {
   const {
     url,
     project,
@@ -107,7 +111,8 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       const decoded = decodeWith(TouidMessage, payload, 'touid');
       // confirmed delivery: envelopes and confirmations are the engine's; plain messages go on.
       if (E.isRight(decoded)) {
-        if (!delivery.receive(decoded.right)) dispatcher.dispatch(decoded.right);
+        // request/reply: a plain request or reply is taken there (a request nobody answers goes on).
+        if (!delivery.receive(decoded.right) && rpc.take(decoded.right) !== true) dispatcher.dispatch(decoded.right);
       } else reportError(decoded.left);
     },
     onReady: (socket, uid) => outbox.drain(socket, uid),
@@ -185,6 +190,9 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     {
       transmit,
       handOver: (message) => {
+        // request/reply: requests and replies are taken (or not) there, never dispatched.
+        const taken: boolean | undefined = rpc.take(message);
+        if (taken !== undefined) return taken;
         if (!dispatcher.listens(message.command)) return false;
         dispatcher.dispatch(message);
         return true;
@@ -202,6 +210,23 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     if (s.status === 'ready') delivery.online();
   });
   // ── end of confirmed delivery ──
+
+  // ── request/reply (lib/request), on top of the delivery engine ──
+  const rpc: RequestReply = new RequestReply({
+    confirmedSend: (receiver, command, data, o) => delivery.send(receiver, command, data, o),
+    hold: () => lease.acquire(),
+    held,
+    requestCodec: (command) => (commands as CommandCodecs)[command],
+    replyCodec: (command) => (options.replies as CommandCodecs | undefined)?.[command],
+    uid: randomId,
+    now: () => Date.now(),
+    scheduler: asyncScheduler,
+    report: reportError,
+    closed: () => closed,
+    sendTimeout,
+    transport,
+  });
+  // ── end of request/reply ──
 
   const send = (
     message: { readonly receiver: string; readonly command: string; readonly data: unknown },
@@ -241,14 +266,20 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       ),
     );
 
-  const client: RexsysClient<C> & { [internals]: ClientInternals; [deliveryEngine]: DeliveryEngine } = {
+  const client: RexsysClient<C, R> & { [internals]: ClientInternals; [deliveryEngine]: DeliveryEngine; [requestReply]: RequestReply } = {
     state$,
     messages$: listen(undefined, undefined),
     errors$: errors.asObservable(),
-    command$: ((command: string, codec?: t.Type<unknown, unknown, unknown>) =>
-      listen(command, codec ?? (commands as CommandCodecs)[command])) as RexsysClient<C>['command$'],
-    send: send as RexsysClient<C>['send'],
+    command$: ((command: string, codec?: t.Type<unknown, unknown, unknown>) => listen(command, codec ?? (commands as CommandCodecs)[command])) as RexsysClient<
+      C,
+      R
+    >['command$'],
+    send: send as RexsysClient<C, R>['send'],
     fanOut,
+    // request/reply (lib/request)
+    request: rpc.request as RexsysClient<C, R>['request'],
+    reply: rpc.reply as RexsysClient<C, R>['reply'],
+    [requestReply]: rpc,
     reconnect(credentials?: RexsysCredentials) {
       if (closed) return;
       credentialSource.reset(credentials);
