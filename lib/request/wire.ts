@@ -4,14 +4,23 @@
  * by confirmed delivery (so their `data` is inside the v1 message envelope):
  *
  * - a request: command {@link REQUEST_COMMAND}, data
- *   `{ "rexsys-rx": 1, kind: "request", id, command, timeout, data }`;
+ *   `{ "rexsys-rx:rpc": 1, kind: "request", id, command, timeout, data }`;
  * - a reply: command {@link REPLY_COMMAND}, data
- *   `{ "rexsys-rx": 1, kind: "reply", to, ok: true, data }` or
- *   `{ "rexsys-rx": 1, kind: "reply", to, ok: false, error: { message } }`.
+ *   `{ "rexsys-rx:rpc": 1, kind: "reply", to, ok: true, data }` or
+ *   `{ "rexsys-rx:rpc": 1, kind: "reply", to, ok: false, error: { message } }`.
  *
  * Parsing is total: any value maps to a request, a reply or `invalid` with a reason.
  */
-import { ENVELOPE_KEY, ENVELOPE_LIMITS, ENVELOPE_VERSION } from '../delivery/envelope.js';
+import { ENVELOPE_LIMITS } from '../delivery/envelope.js';
+
+/**
+ * The marker key of request/reply payloads; its value is the format version. Not the
+ * delivery envelope's key: a plain (unconfirmed) request or reply must not be taken for
+ * a broken delivery envelope.
+ */
+export const RPC_KEY = 'rexsys-rx:rpc';
+/** The request/reply format version this library writes and reads. */
+export const RPC_VERSION = 1;
 
 /** The reserved command of requests (the application's command travels inside). */
 export const REQUEST_COMMAND = 'rexsys-rx:request';
@@ -31,7 +40,7 @@ export const RPC_LIMITS = {
 } as const;
 
 export interface RequestPayload {
-  readonly [ENVELOPE_KEY]: typeof ENVELOPE_VERSION;
+  readonly [RPC_KEY]: typeof RPC_VERSION;
   readonly kind: 'request';
   /** Correlation id, chosen by the requester; the reply's `to`. */
   readonly id: string;
@@ -44,9 +53,9 @@ export interface RequestPayload {
 }
 
 export type ReplyPayload =
-  | { readonly [ENVELOPE_KEY]: typeof ENVELOPE_VERSION; readonly kind: 'reply'; readonly to: string; readonly ok: true; readonly data: unknown }
+  | { readonly [RPC_KEY]: typeof RPC_VERSION; readonly kind: 'reply'; readonly to: string; readonly ok: true; readonly data: unknown }
   | {
-      readonly [ENVELOPE_KEY]: typeof ENVELOPE_VERSION;
+      readonly [RPC_KEY]: typeof RPC_VERSION;
       readonly kind: 'reply';
       readonly to: string;
       readonly ok: false;
@@ -58,14 +67,14 @@ export type ParsedRpc =
   | { readonly kind: 'reply'; readonly payload: ReplyPayload }
   | { readonly kind: 'invalid'; readonly reason: string };
 
-export function requestPayload(fields: Omit<RequestPayload, typeof ENVELOPE_KEY | 'kind'>): RequestPayload {
-  return { [ENVELOPE_KEY]: ENVELOPE_VERSION, kind: 'request', ...fields };
+export function requestPayload(fields: Omit<RequestPayload, typeof RPC_KEY | 'kind'>): RequestPayload {
+  return { [RPC_KEY]: RPC_VERSION, kind: 'request', ...fields };
 }
 
 export function replyPayload(to: string, outcome: { ok: true; data: unknown } | { ok: false; message: string }): ReplyPayload {
   return outcome.ok
-    ? { [ENVELOPE_KEY]: ENVELOPE_VERSION, kind: 'reply', to, ok: true, data: outcome.data }
-    : { [ENVELOPE_KEY]: ENVELOPE_VERSION, kind: 'reply', to, ok: false, error: { message: outcome.message.slice(0, RPC_LIMITS.errorLength) } };
+    ? { [RPC_KEY]: RPC_VERSION, kind: 'reply', to, ok: true, data: outcome.data }
+    : { [RPC_KEY]: RPC_VERSION, kind: 'reply', to, ok: false, error: { message: outcome.message.slice(0, RPC_LIMITS.errorLength) } };
 }
 
 const isText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
@@ -77,7 +86,7 @@ export const isRpcCommand = (command: string): boolean => command === REQUEST_CO
 export function parseRpc(command: string, data: unknown): ParsedRpc {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return { kind: 'invalid', reason: `"${command}" without an object` };
   const r = data as Record<string, unknown>;
-  if (r[ENVELOPE_KEY] !== ENVELOPE_VERSION) return { kind: 'invalid', reason: `unsupported version ${JSON.stringify(r[ENVELOPE_KEY])?.slice(0, 20)}` };
+  if (r[RPC_KEY] !== RPC_VERSION) return { kind: 'invalid', reason: `unsupported version ${JSON.stringify(r[RPC_KEY])?.slice(0, 20)}` };
   if (command === REQUEST_COMMAND) {
     if (r.kind !== 'request') return { kind: 'invalid', reason: `"${REQUEST_COMMAND}" carrying kind ${String(r.kind).slice(0, 20)}` };
     if (!isText(r.id, RPC_LIMITS.idLength)) return { kind: 'invalid', reason: 'id is not a string of 1–128 characters' };

@@ -10,6 +10,7 @@
 import * as t from 'io-ts';
 import { firstValueFrom, from, lastValueFrom, map, of, throwError, timer, type Subscription } from 'rxjs';
 import { RexsysDecodeError, RexsysSendError, RexsysTimeoutError, type RexsysClient, type RexsysMessage } from '../../lib/index';
+import { deliveryEngine, type DeliveryEngine } from '../../lib/delivery/delivery-engine';
 import { requestReply, type RequestReply } from '../../lib/request/request-reply';
 import { REQUEST_COMMAND } from '../../lib/request/wire';
 import { clientFactory, record, untilStatus } from '../support/client-helpers';
@@ -19,6 +20,7 @@ import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { delay, waitFor } from '../support/wait';
 
 const FAST = { retransmitAfter: 250, maxProbeInterval: 1000 };
+const engine = (c: RexsysClient): DeliveryEngine => (c as unknown as { [deliveryEngine]: DeliveryEngine })[deliveryEngine];
 const rr = (c: RexsysClient): RequestReply => (c as unknown as { [requestReply]: RequestReply })[requestReply];
 const settle = <T>(p: Promise<T>) =>
   p.then(
@@ -141,6 +143,7 @@ describe.each(PEERS)('request/reply against the %s', (name, start) => {
     const { display, answered } = await responder('slow', () => delay(1500).then(() => 'late'));
     subs.push(display.reply('fast', (m) => m.data).subscribe());
     const kiosk = make('KIOSK-KEY');
+    subs.push(kiosk.state$.subscribe()); // stays online: the late reply reaches it
     const t0 = Date.now();
     const slow = settle(firstValueFrom(kiosk.request({ receiver: 'display-01', command: 'slow', data: {} }, { timeout: 800 })));
     await delay(100);
@@ -162,6 +165,7 @@ describe.each(PEERS)('request/reply against the %s', (name, start) => {
       return delay(300).then(() => 'too late');
     });
     const kiosk = make('KIOSK-KEY');
+    subs.push(kiosk.state$.subscribe()); // stays online: the late reply reaches it
     const errors = record(kiosk.errors$);
     const got = record(kiosk.request({ receiver: 'display-01', command: 'cancel', data: {} }, { timeout: 5000 }));
     await waitFor(() => runs === 1);
@@ -191,10 +195,11 @@ describe.each(PEERS)('request/reply against the %s', (name, start) => {
     let runs = 0;
     const { display, answered } = await responder('once', () => ++runs);
     const kiosk = make('KIOSK-KEY');
+    subs.push(kiosk.state$.subscribe()); // stays online: the repeated reply reaches it
     expect(await firstValueFrom(kiosk.request({ receiver: 'display-01', command: 'once', data: {} }, { timeout: 5000 }))).toBe(1);
     const id = answered.values[0].id;
     // The same request again (as after a lost window), plain over the wire from the same sender.
-    const again = { 'rexsys-rx': 1, kind: 'request', id, command: 'once', timeout: 5000, data: {} };
+    const again = { 'rexsys-rx:rpc': 1, kind: 'request', id, command: 'once', timeout: 5000, data: {} };
     await server.inject('display-01', { command: REQUEST_COMMAND, data: again, sender: 'kiosk-01', receiver: 'display-01' });
     await waitFor(() => answered.values.length === 2 && rr(kiosk).counters.droppedReplies === 1, { message: 'the cached reply' });
     expect(answered.values[1]).toMatchObject({ id, cached: true, ok: true });
@@ -218,25 +223,32 @@ describe.each(PEERS)('request/reply against the %s', (name, start) => {
     let cuts = 0;
     const chaos = (async () => {
       while (cutting) {
-        await delay(rng.int(150, 450));
+        await delay(rng.int(100, 350));
         if (!cutting) break;
         kp.cut();
         cuts++;
       }
     })();
-    const N = 24;
+    const N = 30;
     const t0 = Date.now();
     const asks: Array<Promise<unknown>> = [];
     for (let n = 0; n < N; n++) {
       asks.push(
         firstValueFrom(kiosk.request({ receiver: 'display-01', command: 'count', data: n }, { timeout: 12_000, via: rng.pick(['socket', 'auto'] as const) })),
       );
-      await delay(rng.int(20, 80));
+      await delay(rng.int(30, 90));
     }
     const outcomes = await Promise.all(asks.map(settle));
     cutting = false;
     await chaos;
-    report(`request/reply link cuts ${name}`, { seed, requests: N, cuts, ms: Date.now() - t0, reqTransmissions: rr(kiosk).counters.requests });
+    report(`request/reply link cuts ${name}`, {
+      seed,
+      requests: N,
+      cuts,
+      ms: Date.now() - t0,
+      kioskTransmissions: engine(kiosk).counters.transmissions,
+      displayTransmissions: engine(display).counters.transmissions,
+    });
     expect(cuts).toBeGreaterThan(2);
     expect(outcomes.filter((o) => o.error).map((o) => String(o.error))).toEqual([]);
     expect(outcomes.map((o) => o.value)).toEqual(Array.from({ length: N }, (_, n) => ({ n })));
