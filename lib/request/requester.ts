@@ -95,7 +95,8 @@ export class Requester {
       subs.add(
         this.host
           .confirmedSend(receiver, REQUEST_COMMAND, requestPayload({ id, command, timeout, data }), {
-            via: options.via ?? this.host.transport,
+            // The reply comes back over the socket: the request waits for it too (REST only when asked).
+            via: options.via ?? 'socket',
             ttl,
             timeout: Math.min(this.host.sendTimeout, timeout),
           })

@@ -11,7 +11,7 @@ export interface RequestOptions<A = unknown> {
   readonly ttl?: number;
   /** Decodes the reply's data (overrides the client's `replies` map); a reply that fails it is `E_DECODE`. */
   readonly codec?: t.Type<A, unknown, unknown>;
-  /** Transport of the request. @default the client's `transport` ('auto') */
+  /** Transport of the request. The reply comes over the socket, so by default the request waits for it too. @default 'socket' */
   readonly via?: Via;
 }
 
