@@ -223,6 +223,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     scheduler: asyncScheduler,
     report: reportError,
     closed: () => closed,
+    closing,
     sendTimeout,
     transport,
   });

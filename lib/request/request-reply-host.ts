@@ -25,6 +25,8 @@ export interface RequestReplyHost {
   report(error: RexsysError): void;
   /** True once the client is closed. */
   closed(): boolean;
+  /** Emits once when the client closes (pending requests then fail with E_CLOSED). */
+  readonly closing: Observable<void>;
   /** The client's `sendTimeout` (default request timeout, per-transmission timeout). */
   readonly sendTimeout: number;
   /** The client's default transport. */

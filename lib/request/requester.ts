@@ -69,6 +69,7 @@ export class Requester {
       // The reply may come before the confirmation (both travel back): the connection is
       // held for the whole request, not only while the engine waits for its confirmation.
       subs.add(this.host.hold());
+      subs.add(this.host.closing.subscribe(() => fail(new RexsysClosedError('The client was closed before the reply came.'))));
       this.pending.set(id, {
         receiver,
         settle: (reply) => {

@@ -12,7 +12,7 @@ import { firstValueFrom, from, lastValueFrom, map, of, throwError, timer, type S
 import { RexsysDecodeError, RexsysSendError, RexsysTimeoutError, type RexsysClient, type RexsysMessage } from '../../lib/index';
 import { deliveryEngine, type DeliveryEngine } from '../../lib/delivery/delivery-engine';
 import { requestReply, type RequestReply } from '../../lib/request/request-reply';
-import { REQUEST_COMMAND } from '../../lib/request/wire';
+import { REPLY_COMMAND, REQUEST_COMMAND } from '../../lib/request/wire';
 import { clientFactory, record, untilStatus } from '../support/client-helpers';
 import { SEED, prng, report } from '../support/fault-kit';
 import { PEERS, type TestServer } from '../support/servers';
@@ -257,6 +257,46 @@ describe.each(PEERS)('request/reply against the %s', (name, start) => {
     expect(rr(display).counters.handled).toBe(N);
     await waitFor(() => rr(display).responder.activeCount === 0, { message: 'the replies to be confirmed' });
   }, 25_000);
+
+  it('the requester offline while its reply is sent: the reply is retransmitted until it is back; the handler ran once', async () => {
+    let runs = 0;
+    const { display } = await responder('outage', () => {
+      runs++;
+      return delay(300).then(() => 'answer');
+    });
+    const kp = await startTcpProxy(server.port);
+    proxies.push(kp);
+    const kiosk = make('KIOSK-KEY', {}, kp.url);
+    await untilStatus(kiosk, 'ready');
+    const pending = settle(firstValueFrom(kiosk.request({ receiver: 'display-01', command: 'outage', data: {} }, { timeout: 10_000 })));
+    const lostReplies = async () => (await server.dropped()).filter((d) => d.receiver === 'kiosk-01' && d.command === REPLY_COMMAND).length;
+    const lostBefore = await lostReplies();
+    await waitFor(() => runs === 1);
+    kp.setBlocked(true);
+    kp.cut();
+    await delay(1200);
+    kp.setBlocked(false);
+    const r = await pending;
+    expect(r).toEqual({ value: 'answer', error: undefined });
+    expect(runs).toBe(1);
+    // The first copy of the reply was lost (the server dropped it: kiosk-01 was offline), a later one arrived.
+    expect(await lostReplies()).toBeGreaterThan(lostBefore);
+    expect(engine(display).counters.transmissions).toBeGreaterThanOrEqual(2);
+  });
+
+  it('close() ends a pending request with E_CLOSED and leaves nothing running', async () => {
+    await responder('hang', () => delay(3000).then(() => 'never'));
+    const kiosk = make('KIOSK-KEY');
+    const pending = settle(firstValueFrom(kiosk.request({ receiver: 'display-01', command: 'hang', data: {} }, { timeout: 5000 })));
+    await waitFor(() => rr(kiosk).counters.requests === 1);
+    await delay(300);
+    kiosk.close();
+    expect((await pending).error).toMatchObject({ code: 'E_CLOSED' });
+    expect(rr(kiosk).requester.pendingCount).toBe(0);
+    expect(engine(kiosk).activeCount).toBe(0);
+    const after = await settle(firstValueFrom(kiosk.request({ receiver: 'display-01', command: 'hang', data: {} })));
+    expect(after.error).toMatchObject({ code: 'E_CLOSED' });
+  });
 
   it('unsubscribing reply() stops answering: a request in flight gets E_REMOTE, the next one is not confirmed', async () => {
     const { answered } = await responder('bye', () => delay(2000).then(() => 'never'));
