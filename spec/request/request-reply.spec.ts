@@ -125,35 +125,35 @@ describe.each(PEERS)('request/reply against the %s', (name, start) => {
     const kiosk = make('KIOSK-KEY');
     await untilStatus(kiosk, 'ready');
     let t0 = Date.now();
-    const absent = await settle(firstValueFrom(kiosk.request({ receiver: 'nobody-01', command: 'ask', data: {} }, { timeout: 5000, ttl: 700 })));
+    const absent = await settle(firstValueFrom(kiosk.request({ receiver: 'nobody-01', command: 'ask', data: {} }, { timeout: 5000, ttl: 400 })));
     expect(absent.error).toMatchObject({ code: 'E_UNCONFIRMED', receiver: 'nobody-01', command: 'ask' });
-    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(Date.now() - t0).toBeLessThan(1500);
     // Online, but nothing answers "ask": not confirmed either (a request is taken only by a handler).
     const display = make('DISPLAY-KEY');
     subs.push(display.reply('other', () => 1).subscribe());
     await untilStatus(display, 'ready');
     t0 = Date.now();
-    const unheard = await settle(firstValueFrom(kiosk.request({ receiver: 'display-01', command: 'ask', data: {} }, { timeout: 900 })));
+    const unheard = await settle(firstValueFrom(kiosk.request({ receiver: 'display-01', command: 'ask', data: {} }, { timeout: 500 })));
     expect(unheard.error).toMatchObject({ code: 'E_UNCONFIRMED' });
     expect((unheard.error as Error).message).toMatch(/was not confirmed by "display-01" within/);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(850);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
   });
 
   it('a slow handler vs timeout: E_TIMEOUT (it was confirmed), its late reply dropped and counted; other commands are not stalled', async () => {
-    const { display, answered } = await responder('slow', () => delay(1500).then(() => 'late'));
+    const { display, answered } = await responder('slow', () => delay(1000).then(() => 'late'));
     subs.push(display.reply('fast', (m) => m.data).subscribe());
     const kiosk = make('KIOSK-KEY');
     subs.push(kiosk.state$.subscribe()); // stays online: the late reply reaches it
     const t0 = Date.now();
-    const slow = settle(firstValueFrom(kiosk.request({ receiver: 'display-01', command: 'slow', data: {} }, { timeout: 800 })));
-    await delay(100);
+    const slow = settle(firstValueFrom(kiosk.request({ receiver: 'display-01', command: 'slow', data: {} }, { timeout: 500 })));
+    await delay(50);
     const fast = await firstValueFrom(kiosk.request({ receiver: 'display-01', command: 'fast', data: 42 }, { timeout: 3000 }));
     expect(fast).toBe(42);
-    expect(Date.now() - t0).toBeLessThan(700);
+    expect(Date.now() - t0).toBeLessThan(900); // not behind the slow handler (1000 ms)
     const r = await slow;
     expect(r.error).toBeInstanceOf(RexsysTimeoutError);
-    expect(r.error).toMatchObject({ code: 'E_TIMEOUT', timeoutMs: 800 });
-    expect((r.error as Error).message).toMatch(/got the request "slow" but did not reply within 800 ms/);
+    expect(r.error).toMatchObject({ code: 'E_TIMEOUT', timeoutMs: 500 });
+    expect((r.error as Error).message).toMatch(/got the request "slow" but did not reply within 500 ms/);
     await waitFor(() => answered.values.length === 1 && rr(kiosk).counters.droppedReplies === 1, { message: 'the late reply to be dropped' });
     expect(rr(display).counters.handled).toBe(2);
   });
@@ -229,7 +229,7 @@ describe.each(PEERS)('request/reply against the %s', (name, start) => {
         cuts++;
       }
     })();
-    const N = 30;
+    const N = 20;
     const t0 = Date.now();
     const asks: Array<Promise<unknown>> = [];
     for (let n = 0; n < N; n++) {
@@ -274,7 +274,7 @@ describe.each(PEERS)('request/reply against the %s', (name, start) => {
     await waitFor(() => runs === 1);
     kp.setBlocked(true);
     kp.cut();
-    await delay(1200);
+    await delay(800);
     kp.setBlocked(false);
     const r = await pending;
     expect(r).toEqual({ value: 'answer', error: undefined });
