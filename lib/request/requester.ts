@@ -12,7 +12,7 @@ import { decodeWith } from '../protocol/report.js';
 import { remoteError, replyDecodeError, replyTimeoutError, requestArgumentError, requestUnconfirmedError } from './request-errors.js';
 import type { RequestReplyHost } from './request-reply-host.js';
 import type { RequestOptions, RequestReplyCounters } from './types.js';
-import { REQUEST_COMMAND, requestPayload, type ReplyPayload } from './wire.js';
+import { REQUEST_COMMAND, RPC_LIMITS, requestPayload, type ReplyPayload } from './wire.js';
 
 interface PendingRequest {
   readonly receiver: string;
@@ -95,7 +95,7 @@ export class Requester {
       );
       subs.add(
         this.host
-          .confirmedSend(receiver, REQUEST_COMMAND, requestPayload({ id, command, timeout, data }), {
+          .confirmedSend(receiver, REQUEST_COMMAND, requestPayload({ id, command, timeout: Math.min(timeout, RPC_LIMITS.maxTimeout), data }), {
             // The reply comes back over the socket: the request waits for it too (REST only when asked).
             via: options.via ?? 'socket',
             ttl,

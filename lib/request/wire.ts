@@ -94,14 +94,14 @@ export function parseRpc(command: string, data: unknown): ParsedRpc {
     if (typeof r.timeout !== 'number' || !Number.isFinite(r.timeout) || r.timeout <= 0 || r.timeout > RPC_LIMITS.maxTimeout) {
       return { kind: 'invalid', reason: 'timeout is not a number of ms between 1 and one day' };
     }
-    if (!('data' in r)) return { kind: 'invalid', reason: 'no data' };
+    // `data` may be absent: JSON drops an undefined value.
     return { kind: 'request', payload: requestPayload({ id: r.id, command: r.command, timeout: r.timeout, data: r.data }) };
   }
   if (command !== REPLY_COMMAND) return { kind: 'invalid', reason: `"${command}" is not a request/reply command` };
   if (r.kind !== 'reply') return { kind: 'invalid', reason: `"${REPLY_COMMAND}" carrying kind ${String(r.kind).slice(0, 20)}` };
   if (!isText(r.to, RPC_LIMITS.idLength)) return { kind: 'invalid', reason: 'to is not a string of 1–128 characters' };
   if (r.ok === true) {
-    if (!('data' in r)) return { kind: 'invalid', reason: 'a successful reply without data' };
+    // `data` may be absent: a handler that returned undefined (JSON drops it).
     return { kind: 'reply', payload: replyPayload(r.to, { ok: true, data: r.data }) };
   }
   if (r.ok === false) {

@@ -67,6 +67,7 @@ describe.each(PEERS)('request/reply against the %s', (name, start) => {
         .subscribe(),
       display.reply('later', () => delay(30).then(() => ({ url: '/promise' }))).subscribe(),
       display.reply('stream', () => timer(20).pipe(map(() => ({ url: '/observable' })))).subscribe(),
+      display.reply('void', () => undefined).subscribe(),
     );
     await untilStatus(display, 'ready');
     const kiosk = make('KIOSK-KEY', { replies: { ask: Shown } });
@@ -76,9 +77,13 @@ describe.each(PEERS)('request/reply against the %s', (name, start) => {
       lastValueFrom(kiosk.request({ receiver: 'display-01', command: 'stream', data: 1 }, { timeout: 5000 })),
     ]);
     expect([a, b, c]).toEqual([{ url: '/value/now' }, { url: '/promise' }, { url: '/observable' }]);
+    // A handler that returns nothing (an acknowledgement): the request emits undefined and completes.
+    const ack = record(kiosk.request({ receiver: 'display-01', command: 'void', data: null }, { timeout: 5000 }));
+    await waitFor(() => ack.completed);
+    expect(ack.values).toEqual([undefined]);
     expect(seen).toEqual([expect.objectContaining({ command: 'ask', data: { q: 'now' }, sender: 'kiosk-01', id: expect.any(String) })]);
-    expect(rr(display).counters.handled).toBe(3);
-    expect(rr(kiosk).counters).toMatchObject({ requests: 3, replies: 3, droppedReplies: 0 });
+    expect(rr(display).counters.handled).toBe(4);
+    expect(rr(kiosk).counters).toMatchObject({ requests: 4, replies: 4, droppedReplies: 0 });
     expect(rr(kiosk).requester.pendingCount).toBe(0);
     // A reply that fails its codec: E_DECODE on that request.
     const bad = await settle(firstValueFrom(kiosk.request({ receiver: 'display-01', command: 'ask', data: { q: 'x' } }, { timeout: 5000, codec: t.number })));
