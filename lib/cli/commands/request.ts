@@ -13,6 +13,9 @@ import { HELP_FLAG, SERVER_FLAGS, serverTarget } from '../server-flags.js';
 import { stuckFailure } from './listen.js';
 import { parseDataOption } from './send.js';
 
+/** Ms the command stays after the reply, so its confirmation leaves (the engine confirms a lone message on the next turn). */
+const CONFIRM_GRACE_MS = 50;
+
 /** `rexsys-rx request`: one request; prints the reply's data as one JSON line. */
 export const requestCommand = defineCommand({
   name: 'request',
@@ -69,6 +72,9 @@ export const requestCommand = defineCommand({
       const code = e instanceof RexsysError ? ` (${e.code})` : '';
       throw new CliFailure(`request "${command}" to "${receiver}" failed${code}: ${why}`);
     } finally {
+      // A reply came (a value, E_REMOTE or E_DECODE): let its confirmation leave before closing,
+      // else the responder retransmits it to this uid until its deadline.
+      if (client.state.status === 'ready') await new Promise((resolve) => setTimeout(resolve, CONFIRM_GRACE_MS));
       client.close();
     }
   },
