@@ -212,6 +212,26 @@ describe.each(PEERS)('request/reply against the %s', (name, start) => {
     expect(rr(display).counters).toMatchObject({ handled: 1, answeredFromCache: 1 });
   });
 
+  it('a forged reply (another sender, or an unknown id) is dropped and counted; malformed payloads go to errors$; the real reply wins', async () => {
+    let release!: () => void;
+    await responder('wait', () => new Promise<string>((resolve) => (release = () => resolve('real'))));
+    const kiosk = make('KIOSK-KEY');
+    const errors = record(kiosk.errors$);
+    const got = record(kiosk.request({ receiver: 'display-01', command: 'wait', data: {} }, { timeout: 8000 }));
+    await waitFor(() => release !== undefined);
+    const [id] = [...(rr(kiosk).requester as unknown as { pending: Map<string, unknown> }).pending.keys()];
+    const reply = (to: string) => ({ 'rexsys-rx:rpc': 1, kind: 'reply', to, ok: true, data: 'forged' });
+    await server.inject('kiosk-01', { command: REPLY_COMMAND, data: reply(id), sender: 'third-01', receiver: 'kiosk-01' });
+    await server.inject('kiosk-01', { command: REPLY_COMMAND, data: reply('no-such-id'), sender: 'display-01', receiver: 'kiosk-01' });
+    await server.inject('kiosk-01', { command: REPLY_COMMAND, data: { 'rexsys-rx:rpc': 1, kind: 'reply', to: id, ok: 'maybe' }, sender: 'display-01' });
+    await waitFor(() => rr(kiosk).counters.droppedReplies === 2 && rr(kiosk).counters.invalid === 1, { message: 'the forged replies to be dropped' });
+    expect(got.values).toEqual([]);
+    expect(errors.values).toEqual([expect.objectContaining({ code: 'E_DECODE', message: expect.stringMatching(/ok is not a boolean/) })]);
+    release();
+    await waitFor(() => got.completed);
+    expect(got.values).toEqual(['real']);
+  });
+
   it("the requester's link cut again and again: every request answered, each handler run once", async () => {
     const seed = SEED + (name === 'emulator' ? 7 : 1007);
     const rng = prng(seed);
