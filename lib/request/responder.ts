@@ -10,7 +10,7 @@ import { asRexsysError } from '../errors.js';
 import type { RexsysMessage } from '../protocol/codecs.js';
 import { decodeMessageData } from '../operators/of-command.js';
 import { ReplyCache } from './reply-cache.js';
-import { failureMessage, rpcPayloadError } from './request-errors.js';
+import { failureMessage, requestArgumentError, rpcPayloadError } from './request-errors.js';
 import type { RequestReplyHost } from './request-reply-host.js';
 import type { RepliedRequest, ReplyResult, RequestReplyCounters } from './types.js';
 import { REPLY_COMMAND, replyPayload, type ReplyPayload, type RequestPayload } from './wire.js';
@@ -61,7 +61,7 @@ export class Responder {
     return this.host.held(
       new Observable<RepliedRequest>((subscriber) => {
         if (typeof command !== 'string' || command === '' || typeof handler !== 'function') {
-          subscriber.error(asRexsysError(new TypeError('reply needs a command (a non-empty string) and a handler function.')));
+          subscriber.error(requestArgumentError('reply needs a command (a non-empty string) and a handler function.'));
           return;
         }
         // The first subscribed handler of a command answers; later ones stand by and take over when it leaves.
