@@ -271,11 +271,9 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     state$,
     messages$: listen(undefined, undefined),
     errors$: errors.asObservable(),
-    command$: ((command: string, codec?: t.Type<unknown, unknown, unknown>) => listen(command, codec ?? (commands as CommandCodecs)[command])) as RexsysClient<
-      C,
-      R
-    >['command$'],
-    send: send as RexsysClient<C, R>['send'],
+    command$: ((command: string, codec?: t.Type<unknown, unknown, unknown>) =>
+      listen(command, codec ?? (commands as CommandCodecs)[command])) as RexsysClient<C>['command$'],
+    send: send as RexsysClient<C>['send'],
     fanOut,
     // request/reply (lib/request)
     request: rpc.request as RexsysClient<C, R>['request'],
