@@ -22,6 +22,7 @@ export type {
   ClosedState,
   DataOf,
   FanOutResult,
+  ReplyOf,
   RexsysClient,
   RexsysClientOptions,
   SendOptions,
@@ -34,6 +35,7 @@ export { retryBackoff, type RetryBackoffOptions } from './operators/retry-backof
 export { backoffDelay, type BackoffDelayOptions } from './operators/backoff-delay.js';
 export { ofCommand, type OfCommandOptions } from './operators/of-command.js';
 export { sendTo, type SendToOptions } from './operators/send-to.js';
+export type { RepliedRequest, ReplyResult, RequestOptions } from './request/types.js';
 export { DELIVERY_DEFAULTS, type ConfirmedDeliveryOptions, type DeliveryMode } from './delivery/delivery-options.js';
 export { encodeData, decodeData, decodeDataEither } from './protocol/encode-data.js';
 export { Channel, MessageData, type RexsysMessage } from './protocol/codecs.js';

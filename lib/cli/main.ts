@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `rexsys-rx` command line: `emulator`, `certify`, `listen` and `send`.
+ * The `rexsys-rx` command line: `emulator`, `certify`, `listen`, `send` and `request`.
  *
  * {@link main} runs one command line in-process and resolves to its exit code, so
  * tests call it with their own streams. The process entry is `bin.ts`, which only
@@ -14,6 +14,7 @@ import type { AnyCliCommand } from './command.js';
 import { certifyCommand } from './commands/certify.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { listenCommand } from './commands/listen.js';
+import { requestCommand } from './commands/request.js';
 import { sendCommand } from './commands/send.js';
 import { EXIT_OK, describeError, exitCodeOf, UsageError } from './errors.js';
 import { commandHelp, mainHelp } from './help.js';
@@ -24,7 +25,7 @@ export type { CliIo, TextSink } from './io.js';
 export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors.js';
 
 /** Every subcommand, in the order `--help` lists them. */
-export const COMMANDS: readonly AnyCliCommand[] = [emulatorCommand, certifyCommand, listenCommand, sendCommand];
+export const COMMANDS: readonly AnyCliCommand[] = [emulatorCommand, certifyCommand, listenCommand, sendCommand, requestCommand];
 
 /** `unknown command "sned" (did you mean send?)`. */
 function unknownCommand(name: string): UsageError {
@@ -54,7 +55,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   const term = new Terminal(io);
   try {
     const [name, ...rest] = argv;
-    if (name === undefined) throw new UsageError('missing command: one of emulator, certify, listen, send');
+    if (name === undefined) throw new UsageError('missing command: one of emulator, certify, listen, send, request');
     if (name === '--help' || name === '-h') {
       term.out(mainHelp(COMMANDS, packageVersion()).trimEnd());
       return EXIT_OK;

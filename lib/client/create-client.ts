@@ -45,6 +45,8 @@ import { HEARTBEAT_COMMAND } from '../liveness/heartbeat-probe.js';
 import { DeliveryEngine, deliveryEngine } from '../delivery/delivery-engine.js';
 import { resolveDeliveryOptions } from '../delivery/delivery-options.js';
 import { randomId } from '../delivery/random-id.js';
+// request/reply (lib/request)
+import { RequestReply, requestReply } from '../request/request-reply.js';
 
 /** Internal hooks for tests and benchmarks; not part of the public API. */
 export const internals = Symbol('rexsys-rx internals');
@@ -80,7 +82,9 @@ const isBlank = (s: unknown): boolean => typeof s !== 'string' || s.trim() === '
  * client.send({ receiver: 'display-01', command: 'show', data: { url: '/a' } }).subscribe();
  * ```
  */
-export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mixed>>(options: RexsysClientOptions<C>): RexsysClient<C> {
+export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mixed>, R extends CommandCodecs = Record<never, t.Mixed>>(
+  options: RexsysClientOptions<C, R>,
+): RexsysClient<C, R> {
   const o = resolveClientOptions(options);
   const commands: CommandCodecs = o.commands;
   const heartbeat = resolveHeartbeat(options.heartbeat);
@@ -155,7 +159,8 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     const decoded = decodeWith(TouidMessage, payload, 'touid');
     // confirmed delivery: envelopes and confirmations are the engine's; plain messages go on.
     if (E.isRight(decoded)) {
-      if (!delivery.receive(decoded.right)) deliver(decoded.right);
+      // request/reply: a plain request or reply is taken there (a request nobody answers goes on).
+      if (!delivery.receive(decoded.right) && rpc.take(decoded.right) !== true) deliver(decoded.right);
     } else decodeFailed(decoded.left);
   };
 
@@ -269,6 +274,9 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     {
       transmit,
       handOver: (message) => {
+        // request/reply: requests and replies are taken (or not) there, never dispatched.
+        const taken: boolean | undefined = rpc.take(message);
+        if (taken !== undefined) return taken;
         if (!dispatcher.listens(message.command)) return false;
         deliver(message);
         return true;
@@ -289,6 +297,27 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     if (s.status === 'ready') delivery.online();
   });
   // ── end of confirmed delivery ──
+
+  // ── request/reply (lib/request), on top of the delivery engine ──
+  const rpc: RequestReply = new RequestReply({
+    confirmedSend: (receiver, command, data, sendOptions) => delivery.send(receiver, command, data, sendOptions),
+    hold: () => {
+      const holding = session$.subscribe();
+      return () => holding.unsubscribe();
+    },
+    held,
+    requestCodec: (command) => codecOf(commands, command),
+    replyCodec: (command) => codecOf((options.replies ?? {}) as CommandCodecs, command),
+    uid: randomId,
+    now: () => Date.now(),
+    scheduler: asyncScheduler,
+    report: reportError,
+    closed: isClosed,
+    closing,
+    sendTimeout: o.sendTimeout,
+    transport: o.transport,
+  });
+  // ── end of request/reply ──
 
   const send = (
     message: { readonly receiver: string; readonly command: string; readonly data: unknown },
@@ -338,7 +367,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     );
 
   // ---- the client ------------------------------------------------------------------------------
-  const client: RexsysClient<C> & { [internals]: ClientInternals; [deliveryEngine]: DeliveryEngine } = {
+  const client: RexsysClient<C, R> & { [internals]: ClientInternals; [deliveryEngine]: DeliveryEngine; [requestReply]: RequestReply } = {
     state$,
     messages$: listen(undefined, undefined),
     errors$: errors.asObservable(),
@@ -346,6 +375,10 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     command$: (command: string, codec?: t.Type<unknown, unknown, unknown>) => listen(command, codec ?? codecOf(commands, command)),
     send,
     fanOut,
+    // request/reply (lib/request)
+    request: rpc.request as RexsysClient<C, R>['request'],
+    reply: rpc.reply as RexsysClient<C, R>['reply'],
+    [requestReply]: rpc,
     reconnect(credentials?: RexsysCredentials) {
       if (isClosed()) return;
       credentialSource.reset(credentials);

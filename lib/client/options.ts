@@ -7,7 +7,7 @@ export const DEFAULT_STABLE_PERIOD = 10_000;
 
 /** {@link RexsysClientOptions} checked, with every default filled in. */
 export type ResolvedClientOptions<C extends CommandCodecs> = Required<
-  Omit<RexsysClientOptions<C>, 'productkey' | 'credentials' | 'http' | 'backoff' | 'delivery' | 'confirmation' | 'store' | 'heartbeat' | 'logger'>
+  Omit<RexsysClientOptions<C>, 'productkey' | 'credentials' | 'http' | 'backoff' | 'delivery' | 'confirmation' | 'replies' | 'store' | 'heartbeat' | 'logger'>
 > &
   Pick<RexsysClientOptions<C>, 'productkey' | 'credentials' | 'http'> & { readonly backoff: RetryBackoffOptions };
 

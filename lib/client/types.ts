@@ -12,6 +12,8 @@ import type { ConnectionState } from './state.js';
 import type { ConfirmedDeliveryOptions, DeliveryMode } from '../delivery/delivery-options.js';
 import type { SocketIoOptions } from '../transport/socket.js';
 import type { HeartbeatOptions } from '../liveness/heartbeat.js';
+// request/reply (lib/request)
+import type { RepliedRequest, ReplyResult, RequestOptions } from '../request/types.js';
 
 export type {
   ConnectionStatus,
@@ -34,7 +36,7 @@ export type Via = 'auto' | 'socket' | 'rest';
 export type CommandCodecs = Readonly<Record<string, t.Mixed>>;
 
 /** Options of `createRexsysClient`. */
-export interface RexsysClientOptions<C extends CommandCodecs = CommandCodecs> {
+export interface RexsysClientOptions<C extends CommandCodecs = CommandCodecs, R extends CommandCodecs = CommandCodecs> {
   /** Origin of the Rexsys server (REST and socket), e.g. `https://rexsys.example.com`. */
   readonly url: string;
   /** The project code. */
@@ -101,6 +103,8 @@ export interface RexsysClientOptions<C extends CommandCodecs = CommandCodecs> {
   readonly delivery?: DeliveryMode;
   /** Tuning of confirmed delivery: default `ttl`, retransmission, window, confirmation delay, clock-skew tolerance. */
   readonly confirmation?: ConfirmedDeliveryOptions;
+  /** Request/reply: command → io-ts codec of its REPLY (`commands` types the request data). Types and decodes `request`, types and encodes `reply`. @default {} */
+  readonly replies?: R;
 }
 
 /** Per-send options. */
@@ -144,8 +148,11 @@ export type UnmappedCommand<C extends CommandCodecs, K extends string> = string 
 /** The data type a codec map gives a command. */
 export type DataOf<C extends CommandCodecs, K> = K extends keyof C ? t.TypeOf<C[K]> : unknown;
 
+/** The reply type the `replies` map gives a command (`unknown` outside the map). */
+export type ReplyOf<R extends CommandCodecs, K> = K extends keyof R ? t.TypeOf<R[K]> : unknown;
+
 /** The reactive Rexsys client. See `createRexsysClient`. */
-export interface RexsysClient<C extends CommandCodecs = CommandCodecs> {
+export interface RexsysClient<C extends CommandCodecs = CommandCodecs, R extends CommandCodecs = Record<never, t.Mixed>> {
   /** The current {@link ConnectionState}, replayed to each subscriber; holds the connection open. */
   readonly state$: Observable<ConnectionState>;
   /** Every decoded `touid` message; holds the connection open. */
@@ -181,6 +188,33 @@ export interface RexsysClient<C extends CommandCodecs = CommandCodecs> {
    * of the list, one result each, failures included; completes when all are done.
    */
   fanOut(message: { readonly receivers: readonly string[]; readonly command: string; readonly data: unknown }, options?: SendOptions): Observable<FanOutResult>;
+  // ── request/reply (lib/request) ──
+  /**
+   * Asks `receiver` (cold: each subscription sends one request, with confirmed delivery)
+   * and emits the reply's data once, then completes. Errors: `E_REMOTE` (the responder's
+   * handler failed), `E_TIMEOUT` (confirmed, no reply within `timeout`), `E_UNCONFIRMED`
+   * (the receiver never confirmed the request), `E_DECODE` (the reply fails its codec).
+   * Unsubscribing cancels it: a late reply is dropped. Data typed by `commands`, the reply by `replies` (or `codec`).
+   */
+  request<K extends keyof C & string, A = ReplyOf<R, K>>(
+    message: { readonly receiver: string; readonly command: K; readonly data: t.TypeOf<C[K]> },
+    options?: RequestOptions<A>,
+  ): Observable<A>;
+  /** Asks with a command outside the codec map (a mapped command must match its codec). */
+  request<K extends string, A = ReplyOf<R, K>>(
+    message: { readonly receiver: string; readonly command: K & UnmappedCommand<C, K>; readonly data: unknown },
+    options?: RequestOptions<A>,
+  ): Observable<A>;
+  /**
+   * Answers requests for `command` while subscribed (holds the connection): `handler`
+   * gets the request (data decoded by `commands`) and returns the reply as a value, a
+   * Promise or an Observable (its first value); a throw or rejection reaches the requester
+   * as `E_REMOTE` with the error's message only. Emits one {@link RepliedRequest} per answer.
+   */
+  reply<K extends keyof C & string>(command: K, handler: (message: RexsysMessage<t.TypeOf<C[K]>>) => ReplyResult<ReplyOf<R, K>>): Observable<RepliedRequest>;
+  /** Answers a command outside the codec map. */
+  reply<K extends string>(command: K & UnmappedCommand<C, K>, handler: (message: RexsysMessage) => ReplyResult<ReplyOf<R, K>>): Observable<RepliedRequest>;
+  // ── end of request/reply ──
   /** Gives up a final state (`unauthorized`, or retries exhausted) and tries again, optionally with new credentials. */
   reconnect(credentials?: RexsysCredentials): void;
   /** The current state, synchronously. */

@@ -34,3 +34,16 @@ export {
   type ParsedEnvelope,
 } from '../delivery/envelope.js';
 export { HEARTBEAT_COMMAND } from '../liveness/heartbeat-probe.js';
+// request/reply (lib/request): wire v1
+export {
+  REPLY_COMMAND,
+  REQUEST_COMMAND,
+  RPC_KEY,
+  RPC_VERSION,
+  parseRpc,
+  replyPayload,
+  requestPayload,
+  type ParsedRpc,
+  type ReplyPayload,
+  type RequestPayload,
+} from '../request/wire.js';
