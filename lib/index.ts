@@ -30,6 +30,7 @@ export type {
   Via,
 } from './client/types.js';
 export { heartbeat, DEFAULT_HEARTBEAT, type HeartbeatOptions, type HeartbeatSource } from './liveness/heartbeat.js';
+export { describeEvent, levelOf, type LogEntry, type LogLevel, type RexsysLoggerOptions } from './logging/logger.js';
 export { certify, type CertifyOptions, type RexsysCredentials } from './auth/certify.js';
 export { retryBackoff, type RetryBackoffOptions } from './operators/retry-backoff.js';
 export { backoffDelay, type BackoffDelayOptions } from './operators/backoff-delay.js';

@@ -1,4 +1,5 @@
 import * as E from '../protocol/either.js';
+import { createLogger } from '../logging/logger.js';
 import { scrubError } from '../security/secrets.js';
 import type * as t from 'io-ts';
 import {
@@ -99,11 +100,13 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
   const errors = new Subject<RexsysError>();
   const closing = new Subject<void>();
   const metrics = new MetricsRecorder();
+  const log = createLogger(options.logger);
   const isClosed = () => state.value.status === 'closed';
 
   const emit = (event: ClientEvent): void => {
     const next = reduceState(state.value, event);
     metrics.record(event);
+    log?.(event);
     if (next !== state.value) state.next(next);
     events.next(event);
   };

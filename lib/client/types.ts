@@ -1,4 +1,5 @@
 import type { AxiosInstance } from 'axios';
+import type { RexsysLoggerOptions } from '../logging/logger.js';
 import type * as t from 'io-ts';
 import type { Observable } from 'rxjs';
 import type { RexsysCredentials } from '../auth/certify.js';
@@ -99,6 +100,14 @@ export interface RexsysClientOptions<C extends CommandCodecs = CommandCodecs, R 
    * @default { interval: 15000, timeout: 5000 }
    */
   readonly heartbeat?: HeartbeatOptions | false;
+  /**
+   * A log of what the client does (its {@link ClientEvent}s as lines) for debugging in the
+   * field: `true` or `'console'` logs `info` and above to the console; `{ level, sink }`
+   * picks the level and where lines go. Every token and productkey the process holds is
+   * scrubbed from each line before it is made. Off by default.
+   * @default undefined (no log)
+   */
+  readonly logger?: RexsysLoggerOptions | boolean | 'console';
   /** The default `delivery` of every send: `'server'` (the server took it) or `'confirmed'` (the receiving client confirmed it). @default 'server' */
   readonly delivery?: DeliveryMode;
   /** Tuning of confirmed delivery: default `ttl`, retransmission, window, confirmation delay, clock-skew tolerance. */

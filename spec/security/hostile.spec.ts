@@ -106,6 +106,14 @@ describe('#12 item 7: a REST 403 that echoes the token', () => {
     expectClean(showAll(e), postedEncodeData(server));
   });
 
+  it('a debug logger: the send-failed line holds no token nor EncodeData', async () => {
+    const lines: string[] = [];
+    const { c } = client({ restRetries: 0, logger: { level: 'debug', sink: (e) => lines.push(e.message) } });
+    await sendRest(c);
+    expect(lines.some((l) => l.startsWith('send failed (rest, E_HTTP)'))).toBe(true);
+    expectClean(lines.join('\n'), postedEncodeData(server));
+  });
+
   it('CLI send --via rest: stdout and stderr hold no token', async () => {
     const run = await runCli(['send', ...cliAs(), '--to', 'display-01', '--command', 'show', '--via', 'rest', '--retries', '0']);
     expect(run.code).toBe(1);
@@ -189,6 +197,26 @@ describe('#12 item 6: a login refusal that echoes the token', () => {
     const run = await runCli(['listen', ...cliAs()]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/state: unauthorized: .*invalid token \[redacted\]/);
+    expectClean(run.stdout + run.stderr);
+  });
+
+  it('a debug logger: every line it made holds no token', async () => {
+    const lines: string[] = [];
+    const { c } = client({
+      productkey: undefined,
+      credentials: { uid: 'kiosk-01', token: TOKEN },
+      logger: { level: 'debug', sink: (e) => lines.push(e.message) },
+    });
+    await firstValueFrom(c.state$.pipe(filter((s) => s.status === 'unauthorized')));
+    expect(lines.some((l) => l.includes('login refused') && l.includes('invalid token [redacted]'))).toBe(true);
+    expectClean(lines.join('\n'));
+  });
+
+  it('CLI listen --verbose: the event lines hold no token', async () => {
+    const run = await runCli(['listen', ...cliAs(), '--verbose']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/rexsys-rx (info|debug): login sent for "kiosk-01"/);
+    expect(run.stderr).toMatch(/rexsys-rx error: login refused/);
     expectClean(run.stdout + run.stderr);
   });
 

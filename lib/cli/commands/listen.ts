@@ -7,6 +7,7 @@ import { endWith, filter, firstValueFrom, from, ignoreElements, merge, mergeMap,
 import { createRexsysClient } from '../../client/create-client.js';
 import type { ConnectionState } from '../../client/types.js';
 import { ofCommand } from '../../operators/of-command.js';
+import type { LogEntry } from '../../logging/logger.js';
 import type { RexsysMessage } from '../../protocol/codecs.js';
 import { choiceOption, integerOption } from '../args.js';
 import { defineCommand } from '../command.js';
@@ -45,7 +46,7 @@ export function printMessage(term: Terminal, message: RexsysMessage): boolean {
 export const listenCommand = defineCommand({
   name: 'listen',
   summary: 'Print the messages sent to this client as JSON lines (states on stderr)',
-  usage: 'rexsys-rx listen --url URL --project CODE --productkey KEY [--command NAME] [--count N]',
+  usage: 'rexsys-rx listen --url URL --project CODE --productkey KEY [--command NAME] [--count N] [--verbose]',
   description: [
     'Certifies the productkey, opens the socket, logs in, and prints each message sent',
     'to this client as one JSON line on stdout: {"command","data","sender","receiver","channel"}.',
@@ -63,6 +64,7 @@ export const listenCommand = defineCommand({
     count: { type: 'string', value: 'N', description: 'Exit after N messages' },
     channel: { type: 'string', value: 'client|user', description: 'Namespace family to join', default: 'client' },
     retries: { type: 'string', value: 'N', description: 'Give up (exit 1) after N failed reconnects in a row', default: 'unlimited' },
+    verbose: { type: 'boolean', description: 'Also print what the client does (its events: login, retries, heartbeats, sends…) on stderr' },
     ...HELP_FLAG,
   },
   async run(flags, term) {
@@ -74,7 +76,16 @@ export const listenCommand = defineCommand({
 
     term.addSecret(target.productkey);
     // No codecs: a null-prototype map, so any command name (`constructor`, `__proto__`…) is just a name.
-    const client = createRexsysClient({ ...target, channel, backoff: { maxRetries }, commands: Object.create(null) as Record<never, never> });
+    const client = createRexsysClient({
+      ...target,
+      channel,
+      backoff: { maxRetries },
+      commands: Object.create(null) as Record<never, never>,
+      // --verbose: every event as a line on stderr (secrets scrubbed by the logger, and again by the terminal).
+      ...(flags.verbose === true
+        ? { logger: { level: 'debug' as const, sink: (entry: LogEntry) => term.err(`rexsys-rx ${entry.level}: ${entry.message}`) } }
+        : {}),
+    });
     const stop = term.watchStop();
     const errors = client.errors$.subscribe((e) => {
       // Connection failures show up in the state lines; report only what they do not.
