@@ -96,7 +96,6 @@ export function describeEvent(event: ClientEvent): string {
 
 const consoleSink = (entry: LogEntry): void => {
   const line = `rexsys-rx ${entry.level}: ${entry.message}`;
-  // eslint-disable-next-line no-console
   console[entry.level](line);
 };
 
