@@ -17,6 +17,7 @@ import { sendOverSocket } from './send-socket.js';
 import { DeliveryEngine, deliveryEngine } from '../delivery/delivery-engine.js';
 import { resolveDeliveryOptions } from '../delivery/delivery-options.js';
 import { randomId } from '../delivery/random-id.js';
+import type { RexsysOutbox } from '../store/outbox.js';
 import type { CommandCodecs, ConnectionState, FanOutResult, RexsysClient, RexsysClientOptions, SendOptions, SendReceipt, Via } from './types.js';
 
 const sameState = (a: ConnectionState, b: ConnectionState) =>
@@ -197,6 +198,17 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     },
     resolveDeliveryOptions(options.confirmation),
   );
+  // durable outbox (lib/store, issue #15): a store given is opened now (E_STORE_LOCKED throws here).
+  if (options.store) delivery.attachStore(options.store);
+  const confirmedOutbox: RexsysOutbox = {
+    get loaded() {
+      return delivery.whenLoaded;
+    },
+    list: () => delivery.pendingSends(),
+    outcomes$: delivery.outcomes.asObservable(),
+    cancel: (id) => delivery.cancelSend(id),
+    flush: () => delivery.flushStore(),
+  };
   // Each login (first or again) tells the engine: probes go now, senders learn this receiver is back.
   state.subscribe((s) => {
     if (s.status === 'ready') delivery.online();
@@ -249,6 +261,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       listen(command, codec ?? (commands as CommandCodecs)[command])) as RexsysClient<C>['command$'],
     send: send as RexsysClient<C>['send'],
     fanOut,
+    outbox: confirmedOutbox,
     reconnect(credentials?: RexsysCredentials) {
       if (closed) return;
       credentialSource.reset(credentials);

@@ -8,6 +8,8 @@ import type { RetryBackoffOptions } from '../operators/retry-backoff.js';
 import type { BodyFormat } from '../transport/http.js';
 import type { ConfirmedDeliveryOptions, DeliveryMode } from '../delivery/delivery-options.js';
 import type { SocketIoOptions } from '../transport/socket.js';
+import type { RexsysStore } from '../store/types.js';
+import type { RexsysOutbox } from '../store/outbox.js';
 
 /** Where the client stands. */
 export type ConnectionStatus = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'reconnecting' | 'unauthorized' | 'closed';
@@ -77,6 +79,12 @@ export interface RexsysClientOptions<C extends CommandCodecs = CommandCodecs> {
   readonly delivery?: DeliveryMode;
   /** Tuning of confirmed delivery: default `ttl`, retransmission, window, confirmation delay, clock-skew tolerance. */
   readonly confirmation?: ConfirmedDeliveryOptions;
+  /**
+   * Where pending confirmed sends, their sequence state and the receiver's de-duplication
+   * state live: `fileStore(path)` (rexsys-rx/node), `indexedDbStore(name)`, `memoryStore()`.
+   * @default private memory (nothing survives the client)
+   */
+  readonly store?: RexsysStore;
 }
 
 /** Per-send options. */
@@ -149,6 +157,8 @@ export interface RexsysClient<C extends CommandCodecs = CommandCodecs> {
    * of the list, one result each, failures included; completes when all are done.
    */
   fanOut(message: { readonly receivers: readonly string[]; readonly command: string; readonly data: unknown }, options?: SendOptions): Observable<FanOutResult>;
+  /** Confirmed sends not yet settled (restored ones included), their outcomes, cancel, flush. */
+  readonly outbox: RexsysOutbox;
   /** Gives up a final state (`unauthorized`, or retries exhausted) and tries again, optionally with new credentials. */
   reconnect(credentials?: RexsysCredentials): void;
   /** The current state, synchronously. */
