@@ -463,6 +463,7 @@ export class DeliveryEngine {
 
   /** One confirmation per sender instance with something new: `upTo` = its window's `next`. */
   private flushConfirmations(): void {
+    this.flushWindows(); // durable outbox: the store knows what a confirmation says, before it goes
     for (const w of this.windows.values()) {
       if (!w.confirmDue) continue;
       w.confirmDue = false;
