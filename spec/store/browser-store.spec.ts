@@ -98,6 +98,53 @@ describeBrowser('IndexedDB store')('indexedDbStore in chromium', () => {
     await page.close();
   });
 
+  it('damaged records (hand-edited in IndexedDB) are skipped, deleted and reported (E_STORE); the rest loads', async () => {
+    const page = await openPage();
+    await start(page, 'damaged');
+    expect(await page.evaluate(() => (globalThis as unknown as W).storePage.loaded(5000))).toBe('loaded');
+    await page.evaluate(() => [21, 22].forEach((n) => (globalThis as unknown as W).storePage.send(n)));
+    await page.evaluate(() => (globalThis as unknown as W).storePage.flush());
+    await page.reload();
+    await page.waitForFunction(() => 'storePage' in globalThis);
+    // Damage it: one record's fields broken, one record of another shape, one under a key that does not match.
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('damaged');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const db = open.result;
+            const tx = db.transaction('records', 'readwrite');
+            const os = tx.objectStore('records');
+            const keys = os.getAllKeys();
+            keys.onsuccess = () => {
+              const first = keys.result[0];
+              const get = os.get(first);
+              get.onsuccess = () => {
+                const v = get.result as { n: number; r: Record<string, unknown> };
+                os.put({ n: v.n, r: { ...v.r, s: 'not a number' } }, first);
+                os.put('garbage', 'x');
+                os.put(v, 's\0elsewhere');
+              };
+            };
+            tx.oncomplete = () => {
+              db.close();
+              resolve();
+            };
+          };
+        }),
+    );
+    await start(page, 'damaged');
+    expect(await page.evaluate(() => (globalThis as unknown as W).storePage.loaded(5000))).toBe('loaded');
+    expect(await page.evaluate(() => (globalThis as unknown as W).storePage.pending())).toEqual([{ n: 22, restored: true }]);
+    await waitFor(async () => (await page.evaluate(() => (globalThis as unknown as W).storePage.errors)).includes('E_STORE'));
+    const display = make('DISPLAY-KEY');
+    const got = record(display.command$('n'));
+    await waitFor(() => got.values.length === 1, { timeout: 10_000 });
+    expect(ns(got.values)).toEqual([22]);
+    await page.close();
+  });
+
   it('two tabs on one store: the second waits (E_STORE_LOCKED), takes over when the first closes, and sends the first one’s pending sends before its own', async () => {
     const a = await openPage();
     await start(a, 'tabs');
