@@ -423,9 +423,18 @@ export class DeliveryEngine {
     this.windows.set(key, w); // most recently heard last
     const item: RexsysMessage = { ...message, data: envelope.data, id: envelope.id };
     const before = w.state.next;
-    const step = receiveInWindow(w.state, this.o, { seq: envelope.seq, floor: envelope.floor, expires: envelope.expires, item }, now, (m) =>
-      this.host.handOver(m),
-    );
+    // durable outbox: before each hand-over, the ones before it are in the store (a crash re-delivers at most the one in hand).
+    const slot = w;
+    const start = Math.max(w.state.next, envelope.floor);
+    let handed = 0;
+    const step = receiveInWindow(w.state, this.o, { seq: envelope.seq, floor: envelope.floor, expires: envelope.expires, item }, now, (m) => {
+      if (this.storeLimits && handed > 0) {
+        this.writeStore([{ op: 'window', window: { sender, epoch: slot.epoch, next: start + handed, latestExpiry: slot.latestExpiry, lastSeen: now } }]);
+      } else if (this.dirtyWindows.size > 0) this.flushWindows();
+      const ok = this.host.handOver(m);
+      if (ok) handed++;
+      return ok;
+    });
     w.state = step.state;
     if (w.state.next !== before) this.storeWindow(w); // durable outbox: written before the confirmation goes
     this.counters.handedOver += step.delivered.length;

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, type Subscription } from 'rxjs';
 import type { RexsysMessage } from '../../lib/index';
-import { clientFactory, record } from '../support/client-helpers';
+import { clientFactory, record, untilStatus } from '../support/client-helpers';
 import { startEmulatorServer, type TestServer } from '../support/servers';
 import { SEED, prng } from '../support/fault-kit';
 import { waitFor } from '../support/wait';
@@ -65,7 +65,7 @@ function startPeer(config: Record<string, unknown>): Peer {
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`peer: no matching line within ${ms} ms; got ${JSON.stringify(lines.slice(-10))}; stderr ${stderr.slice(-2000)}`));
+          reject(new Error(`peer: no matching line within ${ms} ms; got ${JSON.stringify(lines.slice(-30))}; stderr ${stderr.slice(-2000)}`));
         }, ms);
         waiters.add(check);
         check();
@@ -138,6 +138,7 @@ it('a receiver killed mid-stream and restarted on its store: nothing lost, at mo
   const rnd = prng(SEED + 16);
   const path = join(dir, 'display.store');
   const kiosk = make('KIOSK-KEY');
+  await untilStatus(kiosk, 'ready');
   const N = 30;
   const receiver1 = startPeer({ url: server.url, role: 'receiver', path });
   await waitFor(async () => (await server.sessions()).some((s) => s.uid === 'display-01' && s.loggedIn), { timeout: 15_000 });
@@ -152,8 +153,11 @@ it('a receiver killed mid-stream and restarted on its store: nothing lost, at mo
   await new Promise((r) => setTimeout(r, Math.floor(rnd.next() * 20)));
   await receiver1.kill();
   const receiver2 = startPeer({ url: server.url, role: 'receiver', path });
-  await receiver2.line((l) => l.startsWith(`got ${N} `), 30_000);
+  // Every send confirmed (by one receiver or the other), then a moment for the last lines.
+  await waitFor(() => receipts.length === N, { timeout: 10_000 });
   await Promise.all(receipts);
+  await receiver2.line((l) => l === 'state ready');
+  await new Promise((r) => setTimeout(r, 100));
   const got = (p: Peer) => p.lines.filter((l) => l.startsWith('got ')).map((l) => Number(l.split(' ')[1]));
   const all = [...got(receiver1), ...got(receiver2)];
   const expected = Array.from({ length: N }, (_, i) => i + 1);

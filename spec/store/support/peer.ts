@@ -46,6 +46,8 @@ client.errors$.subscribe((e) => out(`error ${e.code}`));
 
 if (cfg.role === 'receiver') {
   client.command$('n').subscribe((m) => out(`got ${nOf(m.data)} ${m.id}`));
+  client.state$.subscribe((s) => out(`state ${s.status}`));
+  void client.outbox.loaded.then(() => out('loaded'));
 } else {
   const to = cfg.to ?? 1;
   client.outbox.outcomes$.subscribe((o) => {
