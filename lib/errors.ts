@@ -34,6 +34,9 @@ export type RexsysErrorCode =
   | 'E_EXPIRED'
   /** The responder's handler failed (request/reply). */
   | 'E_REMOTE'
+  /** The durable store (issue #15): a damaged or unreadable part (`E_STORE`), or a store another process or tab holds (`E_STORE_LOCKED`). */
+  | 'E_STORE'
+  | 'E_STORE_LOCKED'
   /** The client was closed. */
   | 'E_CLOSED'
   /** The caller passed options that cannot work. */
@@ -208,6 +211,21 @@ export class RexsysClosedError extends RexsysError {
   declare readonly code: 'E_CLOSED';
   constructor(message = 'The Rexsys client is closed.', options: RexsysErrorOptions = {}) {
     super('E_CLOSED', message, options);
+  }
+}
+
+/**
+ * The durable store of confirmed delivery: a record that could not be read (damaged or
+ * truncated: skipped, the rest loaded), a write that failed (`E_STORE`), or a store that
+ * another process or tab holds (`E_STORE_LOCKED`). `path` names the file or database.
+ */
+export class RexsysStoreError extends RexsysError {
+  override readonly name = 'RexsysStoreError';
+  declare readonly code: 'E_STORE' | 'E_STORE_LOCKED';
+  readonly path: string;
+  constructor(code: 'E_STORE' | 'E_STORE_LOCKED', message: string, options: RexsysErrorOptions & { readonly path: string }) {
+    super(code, message, options);
+    this.path = options.path;
   }
 }
 

@@ -38,6 +38,11 @@ export { ofCommand, type OfCommandOptions } from './operators/of-command.js';
 export { sendTo, type SendToOptions } from './operators/send-to.js';
 export type { RepliedRequest, ReplyResult, RequestOptions } from './request/types.js';
 export { DELIVERY_DEFAULTS, type ConfirmedDeliveryOptions, type DeliveryMode } from './delivery/delivery-options.js';
+// durable outbox (issue #15): the browser stores; fileStore is in rexsys-rx/node
+export { memoryStore } from './store/memory-store.js';
+export { indexedDbStore } from './store/indexeddb-store.js';
+export type { RexsysStore, StoreLimits } from './store/types.js';
+export type { DeliveryOutcome, PendingSend, RexsysOutbox } from './store/outbox.js';
 export { encodeData, decodeData, decodeDataEither } from './protocol/encode-data.js';
 export { Channel, MessageData, type RexsysMessage } from './protocol/codecs.js';
 export type { BodyFormat } from './transport/http.js';
@@ -51,6 +56,7 @@ export {
   RexsysEncodingError,
   RexsysError,
   RexsysSendError,
+  RexsysStoreError,
   RexsysTimeoutError,
   RexsysTransportError,
   RexsysInternalError,

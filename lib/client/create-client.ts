@@ -48,6 +48,7 @@ import { resolveDeliveryOptions } from '../delivery/delivery-options.js';
 import { randomId } from '../delivery/random-id.js';
 // request/reply (lib/request)
 import { RequestReply, requestReply } from '../request/request-reply.js';
+import type { RexsysOutbox } from '../store/outbox.js';
 
 /** Internal hooks for tests and benchmarks; not part of the public API. */
 export const internals = Symbol('rexsys-rx internals');
@@ -295,6 +296,17 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     },
     resolveDeliveryOptions(options.confirmation),
   );
+  // durable outbox (lib/store, issue #15): a store given is opened now (E_STORE_LOCKED throws here).
+  if (options.store) delivery.attachStore(options.store);
+  const confirmedOutbox: RexsysOutbox = {
+    get loaded() {
+      return delivery.whenLoaded;
+    },
+    list: () => delivery.pendingSends(),
+    outcomes$: delivery.outcomes.asObservable(),
+    cancel: (id) => delivery.cancelSend(id),
+    flush: () => delivery.flushStore(),
+  };
   // Each login (first or again) tells the engine: probes go now, senders learn this receiver is back.
   state.subscribe((s) => {
     if (s.status === 'ready') delivery.online();
@@ -382,6 +394,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     request: rpc.request as RexsysClient<C, R>['request'],
     reply: rpc.reply as RexsysClient<C, R>['reply'],
     [requestReply]: rpc,
+    outbox: confirmedOutbox,
     reconnect(credentials?: RexsysCredentials) {
       if (isClosed()) return;
       credentialSource.reset(credentials);

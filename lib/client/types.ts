@@ -15,6 +15,8 @@ import type { SocketIoOptions } from '../transport/socket.js';
 import type { HeartbeatOptions } from '../liveness/heartbeat.js';
 // request/reply (lib/request)
 import type { RepliedRequest, ReplyResult, RequestOptions } from '../request/types.js';
+import type { RexsysStore } from '../store/types.js';
+import type { RexsysOutbox } from '../store/outbox.js';
 
 export type {
   ConnectionStatus,
@@ -114,6 +116,12 @@ export interface RexsysClientOptions<C extends CommandCodecs = CommandCodecs, R 
   readonly confirmation?: ConfirmedDeliveryOptions;
   /** Request/reply: command → io-ts codec of its REPLY (`commands` types the request data). Types and decodes `request`, types and encodes `reply`. @default {} */
   readonly replies?: R;
+  /**
+   * Where pending confirmed sends, their sequence state and the receiver's de-duplication
+   * state live: `fileStore(path)` (rexsys-rx/node), `indexedDbStore(name)`, `memoryStore()`.
+   * @default private memory (nothing survives the client)
+   */
+  readonly store?: RexsysStore;
 }
 
 /** Per-send options. */
@@ -224,6 +232,8 @@ export interface RexsysClient<C extends CommandCodecs = CommandCodecs, R extends
   /** Answers a command outside the codec map. */
   reply<K extends string>(command: K & UnmappedCommand<C, K>, handler: (message: RexsysMessage) => ReplyResult<ReplyOf<R, K>>): Observable<RepliedRequest>;
   // ── end of request/reply ──
+  /** Confirmed sends not yet settled (restored ones included), their outcomes, cancel, flush. */
+  readonly outbox: RexsysOutbox;
   /** Gives up a final state (`unauthorized`, or retries exhausted) and tries again, optionally with new credentials. */
   reconnect(credentials?: RexsysCredentials): void;
   /** The current state, synchronously. */

@@ -5,8 +5,8 @@
  * time in tests. The decisions are the pure reducers of `sender-queue.ts` and
  * `receiver-window.ts`; this class keeps their states, timers and subscribers.
  */
-import { Observable, Subscription, type SchedulerLike } from 'rxjs';
-import { RexsysClosedError, type RexsysError } from '../errors.js';
+import { Observable, Subject, Subscription, type SchedulerLike } from 'rxjs';
+import { RexsysClosedError, RexsysSendError, RexsysStoreError, type RexsysError } from '../errors.js';
 import type { RexsysMessage } from '../protocol/codecs.js';
 import type { SendReceipt, Via } from '../client/types.js';
 import { envelopeError, expiredError, unconfirmedError } from './delivery-errors.js';
@@ -25,6 +25,10 @@ import {
   type SenderQueueState,
   type SenderStep,
 } from './sender-queue.js';
+// durable outbox (lib/store, issue #15)
+import { sizeOf } from '../store/records.js';
+import type { RexsysStore, StoreChange, StoreConnection, StoredSend } from '../store/types.js';
+import type { DeliveryOutcome, PendingSend } from '../store/outbox.js';
 
 /** Internal: `client[deliveryEngine]` is the client's engine (tests, benchmarks); not public API. */
 export const deliveryEngine = Symbol('rexsys-rx delivery engine');
@@ -78,6 +82,8 @@ export interface DeliveryCounters {
 }
 
 interface Waiter {
+  /** Restored from the store: nobody subscribes to it (its outcome is on `outcomes$`). */
+  readonly restored?: boolean;
   readonly receiver: string;
   readonly command: string;
   readonly via: Via;
@@ -88,6 +94,8 @@ interface Waiter {
 }
 
 interface QueueSlot {
+  /** The sender instance its envelopes carry: this engine's, or a restored one. */
+  readonly epoch: string;
   state: SenderQueueState;
   readonly waiters: Map<string, Waiter>;
   timer?: Subscription;
@@ -129,18 +137,40 @@ export class DeliveryEngine {
   private confirmTimer: Subscription | undefined;
   private lastConfirmFlush = -Infinity;
   private disposed = false;
+  // ── durable outbox (lib/store, issue #15) ──
+  /** Every settled confirmed send (`client.outbox.outcomes$`). */
+  readonly outcomes = new Subject<DeliveryOutcome>();
+  /** Resolves once the store is open and restored (at once without one). */
+  readonly whenLoaded: Promise<void>;
+  private resolveLoaded!: () => void;
+  /** False while a store is opening: nothing is transmitted and arriving envelopes are ignored (the sender retransmits). */
+  private ready = true;
+  private store: StoreConnection | undefined;
+  private storeLimits: { readonly maxEntries: number; readonly maxBytes: number } | undefined;
+  private storeName = '';
+  /** Changes made while an asynchronous store opens. */
+  private storeBacklog: StoreChange[] = [];
+  private readonly storedBytes = new Map<string, number>();
+  private storedTotal = 0;
+  /** receiver → restored sender instances (oldest first); the current queue waits until they are settled (order). */
+  private readonly older = new Map<string, QueueSlot[]>();
+  private readonly dirtyWindows = new Set<WindowSlot>();
+  private windowFlushQueued = false;
+  // ── end durable outbox ──
 
   constructor(
     private readonly host: DeliveryHost,
     private readonly o: ResolvedDeliveryOptions,
   ) {
     this.epoch = host.uid();
+    this.whenLoaded = new Promise<void>((resolve) => (this.resolveLoaded = resolve));
+    this.resolveLoaded();
   }
 
   /** Pending confirmed sends (for leak checks). */
   get pendingCount(): number {
     let n = 0;
-    for (const q of this.queues.values()) n += q.state.pending.length;
+    for (const q of this.allSlots()) n += q.state.pending.length;
     return n;
   }
 
@@ -152,7 +182,7 @@ export class DeliveryEngine {
   /** Live timers and transport subscriptions (for leak checks: 0 when idle). */
   get activeCount(): number {
     let n = this.outstanding.size + this.background.size + (this.confirmTimer ? 1 : 0);
-    for (const q of this.queues.values()) if (q.timer) n++;
+    for (const q of this.allSlots()) if (q.timer) n++;
     return n;
   }
 
@@ -171,8 +201,26 @@ export class DeliveryEngine {
       }
       const ttl = options.ttl !== undefined && options.ttl > 0 ? options.ttl : this.o.ttl;
       const id = this.host.uid();
-      const release = this.host.hold();
       const slot = this.slotFor(receiver);
+      const expires = this.host.now() + ttl;
+      // durable outbox: in the store before subscribe() returns (or refused when it is full).
+      const refused = this.storeSend({
+        epoch: this.epoch,
+        receiver,
+        seq: slot.state.nextSeq,
+        id,
+        command,
+        data,
+        expires,
+        via: options.via,
+        timeout: options.timeout,
+        ttl,
+      });
+      if (refused) {
+        subscriber.error(refused);
+        return;
+      }
+      const release = this.host.hold();
       let settled = false;
       slot.waiters.set(id, {
         receiver,
@@ -190,7 +238,7 @@ export class DeliveryEngine {
         },
       });
       this.counters.sends++;
-      this.apply(receiver, slot, enqueue(slot.state, this.o, { id, command, data, expires: this.host.now() + ttl }, this.host.now()));
+      this.apply(receiver, slot, enqueue(slot.state, this.o, { id, command, data, expires }, this.host.now()));
       return () => {
         if (settled) return;
         release();
@@ -202,7 +250,7 @@ export class DeliveryEngine {
   private slotFor(receiver: string): QueueSlot {
     let slot = this.queues.get(receiver);
     // A slot stays after it empties: its nextSeq continues the sequence of this epoch.
-    if (!slot) this.queues.set(receiver, (slot = { state: emptySenderQueue(), waiters: new Map() }));
+    if (!slot) this.queues.set(receiver, (slot = { epoch: this.epoch, state: emptySenderQueue(), waiters: new Map() }));
     return slot;
   }
 
@@ -213,32 +261,50 @@ export class DeliveryEngine {
       if (this.disposed) return;
       const { entry } = effect;
       if (effect.type === 'transmit') {
-        this.transmit(receiver, slot, entry, effect.floor);
+        // durable outbox: a queue waits for the store and for older (restored) instances to the same receiver.
+        if (!this.blocked(receiver, slot)) this.transmit(receiver, slot, entry, effect.floor);
         continue;
       }
-      this.stopTransmission(receiver, entry.seq);
+      this.stopTransmission(receiver, `${slot.epoch}\0${entry.seq}`);
       const waiter = slot.waiters.get(entry.id);
       slot.waiters.delete(entry.id);
+      this.unstore(receiver, slot.epoch, entry);
+      const base = { id: entry.id, receiver, command: entry.command, restored: waiter?.restored === true };
+      if (effect.type === 'cancelled') {
+        this.outcomes.next({ ...base, status: 'cancelled' });
+        waiter?.settle({ error: cancelledError(receiver, entry.command, entry.id) });
+        continue;
+      }
       if (!waiter) continue;
       if (effect.type === 'confirmed') {
         this.counters.confirmed++;
-        waiter.settle({
-          receipt: {
-            via: waiter.lastVia ?? (waiter.via === 'rest' ? 'rest' : 'socket'),
-            receiver,
-            command: entry.command,
-            at: this.host.now(),
-            id: entry.id,
-            delivered: true,
-          },
-        });
+        const receipt: SendReceipt = {
+          via: waiter.lastVia ?? (waiter.via === 'rest' ? 'rest' : 'socket'),
+          receiver,
+          command: entry.command,
+          at: this.host.now(),
+          id: entry.id,
+          delivered: true,
+        };
+        this.outcomes.next({ ...base, status: 'delivered', receipt });
+        waiter.settle({ receipt });
       } else if (effect.type === 'expired') {
         this.counters.unconfirmed++;
         const error = unconfirmedError(receiver, entry.command, entry.id, waiter.ttl);
+        this.outcomes.next({ ...base, status: 'unconfirmed', error });
         waiter.settle({ error });
       }
     }
     this.reschedule(receiver, slot);
+    // durable outbox: a restored instance fully settled lets the next one (or the current queue) go.
+    const gens = this.older.get(receiver);
+    if (gens && slot !== this.queues.get(receiver) && slot.state.pending.length === 0 && gens.includes(slot)) {
+      slot.timer?.unsubscribe();
+      slot.timer = undefined;
+      gens.splice(gens.indexOf(slot), 1);
+      if (gens.length === 0) this.older.delete(receiver);
+      this.unblock(receiver);
+    }
   }
 
   private reschedule(receiver: string, slot: QueueSlot): void {
@@ -261,11 +327,11 @@ export class DeliveryEngine {
 
   private transmit(receiver: string, slot: QueueSlot, entry: PendingEntry, floor: number): void {
     if (this.disposed) return;
-    const key = `${receiver}\0${entry.seq}`;
+    const key = `${receiver}\0${slot.epoch}\0${entry.seq}`;
     // One copy at a time: a copy still waiting in the transport (e.g. the outbox) is enough.
     if (this.outstanding.has(key)) return;
     const waiter = slot.waiters.get(entry.id);
-    const envelope: MessageEnvelope = messageEnvelope({ epoch: this.epoch, seq: entry.seq, floor, id: entry.id, expires: entry.expires, data: entry.data });
+    const envelope: MessageEnvelope = messageEnvelope({ epoch: slot.epoch, seq: entry.seq, floor, id: entry.id, expires: entry.expires, data: entry.data });
     const timeout = Math.max(1, Math.min(waiter?.timeout ?? this.o.ttl, entry.expires - this.host.now()));
     const sub = new Subscription();
     this.outstanding.set(key, sub);
@@ -286,8 +352,8 @@ export class DeliveryEngine {
     if (this.outstanding.get(key) === sub) this.outstanding.delete(key);
   }
 
-  private stopTransmission(receiver: string, seq: number): void {
-    const key = `${receiver}\0${seq}`;
+  private stopTransmission(receiver: string, epochSeq: string): void {
+    const key = `${receiver}\0${epochSeq}`;
     const sub = this.outstanding.get(key);
     if (!sub) return;
     this.outstanding.delete(key);
@@ -313,7 +379,8 @@ export class DeliveryEngine {
         if (!this.disposed) this.onConfirm(message, parsed.envelope.epoch, parsed.envelope.upTo);
         return true;
       case 'message':
-        if (!this.disposed) this.onMessage(message, parsed.envelope);
+        // durable outbox: before the store is restored, the window is unknown; the sender retransmits.
+        if (!this.disposed && this.ready) this.onMessage(message, parsed.envelope);
         return true;
     }
   }
@@ -324,8 +391,13 @@ export class DeliveryEngine {
   }
 
   private onConfirm(message: RexsysMessage, epoch: string, upTo: number): void {
-    const slot = message.sender === undefined ? undefined : this.queues.get(message.sender);
-    if (epoch !== this.epoch || !slot || message.sender === undefined) {
+    const slot =
+      message.sender === undefined
+        ? undefined
+        : epoch === this.epoch
+          ? this.queues.get(message.sender)
+          : this.older.get(message.sender)?.find((q) => q.epoch === epoch); // durable outbox: a restored instance
+    if (!slot || message.sender === undefined) {
       // For an earlier instance of this client, or a receiver never sent to: nothing to do.
       this.counters.staleConfirmations++;
       return;
@@ -350,10 +422,21 @@ export class DeliveryEngine {
     if (envelope.expires > w.latestExpiry) w.latestExpiry = envelope.expires;
     this.windows.set(key, w); // most recently heard last
     const item: RexsysMessage = { ...message, data: envelope.data, id: envelope.id };
-    const step = receiveInWindow(w.state, this.o, { seq: envelope.seq, floor: envelope.floor, expires: envelope.expires, item }, now, (m) =>
-      this.host.handOver(m),
-    );
+    const before = w.state.next;
+    // durable outbox: before each hand-over, the ones before it are in the store (a crash re-delivers at most the one in hand).
+    const slot = w;
+    const start = Math.max(w.state.next, envelope.floor);
+    let handed = 0;
+    const step = receiveInWindow(w.state, this.o, { seq: envelope.seq, floor: envelope.floor, expires: envelope.expires, item }, now, (m) => {
+      if (this.storeLimits && handed > 0) {
+        this.writeStore([{ op: 'window', window: { sender, epoch: slot.epoch, next: start + handed, latestExpiry: slot.latestExpiry, lastSeen: now } }]);
+      } else if (this.dirtyWindows.size > 0) this.flushWindows();
+      const ok = this.host.handOver(m);
+      if (ok) handed++;
+      return ok;
+    });
     w.state = step.state;
+    if (w.state.next !== before) this.storeWindow(w); // durable outbox: written before the confirmation goes
     this.counters.handedOver += step.delivered.length;
     if (step.outcome === 'duplicate') this.counters.duplicates++;
     else if (step.outcome === 'beyond-window')
@@ -389,6 +472,7 @@ export class DeliveryEngine {
 
   /** One confirmation per sender instance with something new: `upTo` = its window's `next`. */
   private flushConfirmations(): void {
+    this.flushWindows(); // durable outbox: the store knows what a confirmation says, before it goes
     for (const w of this.windows.values()) {
       if (!w.confirmDue) continue;
       w.confirmDue = false;
@@ -424,6 +508,7 @@ export class DeliveryEngine {
     if (!w) return;
     this.counters.abandoned += w.state.buffer.size;
     this.windows.delete(key);
+    if (this.storeLimits) this.writeStore([{ op: 'forget', sender: w.sender, epoch: w.epoch }]);
   }
 
   // ── reconnects ───────────────────────────────────────────────────────────
@@ -438,6 +523,7 @@ export class DeliveryEngine {
     if (this.disposed) return;
     const now = this.host.now();
     for (const [receiver, slot] of this.queues) if (slot.state.mode === 'probe') this.apply(receiver, slot, resume(slot.state, this.o, now));
+    for (const [receiver, gens] of this.older) if (gens[0]?.state.mode === 'probe') this.apply(receiver, gens[0], resume(gens[0].state, this.o, now));
     let due = false;
     for (const w of this.windows.values()) {
       if (w.latestExpiry + this.o.skewTolerance >= now) w.confirmDue = due = true;
@@ -458,14 +544,299 @@ export class DeliveryEngine {
     this.outstanding.clear();
     this.background.clear();
     const waiters: Waiter[] = [];
-    for (const q of this.queues.values()) {
+    for (const q of this.allSlots()) {
       q.timer?.unsubscribe();
       q.timer = undefined;
       waiters.push(...q.waiters.values());
       q.waiters.clear();
     }
+    // durable outbox: pending sends stay in the store (the next client on it resumes them).
+    this.flushWindows();
+    this.store?.close();
+    this.store = undefined;
     this.queues.clear();
+    this.older.clear();
     this.windows.clear();
     for (const w of waiters) w.settle({ error: new RexsysClosedError('The client was closed before the send was confirmed.') });
+    this.outcomes.complete();
   }
+
+  // ── durable outbox (lib/store, issue #15) ────────────────────────────────
+
+  private *allSlots(): Iterable<QueueSlot> {
+    for (const gens of this.older.values()) yield* gens;
+    yield* this.queues.values();
+  }
+
+  /**
+   * Opens the client's store. A synchronous store (file, memory) takes writes at once;
+   * the restore (and the first transmissions) follow on the next turn, so `errors$` and
+   * `outbox.outcomes$` subscribed right after `createRexsysClient` see what it reports.
+   * A store held by another client throws `E_STORE_LOCKED`; any other failure is
+   * reported (`E_STORE`) and the client goes on with its state in memory.
+   */
+  attachStore(store: RexsysStore): void {
+    this.ready = false;
+    this.storeLimits = store.limits;
+    this.storeName = store.name;
+    this.whenLoadedReset();
+    let opened: StoreConnection | Promise<StoreConnection>;
+    try {
+      opened = store.open({ report: (e) => this.later(() => this.host.report(e)), now: () => this.host.now() });
+    } catch (e) {
+      if (e instanceof RexsysStoreError && e.code === 'E_STORE_LOCKED') throw e;
+      this.storeFailed(e);
+      return;
+    }
+    if (opened instanceof Promise) {
+      opened.then(
+        (c) => this.restore(c),
+        (e: unknown) => this.storeFailed(e),
+      );
+    } else {
+      const c = opened;
+      this.store = c;
+      this.later(() => this.restore(c));
+    }
+  }
+
+  private whenLoadedReset(): void {
+    (this as { whenLoaded: Promise<void> }).whenLoaded = new Promise<void>((resolve) => (this.resolveLoaded = resolve));
+  }
+
+  private later(fn: () => void): void {
+    this.host.scheduler.schedule(() => fn(), 0);
+  }
+
+  private storeFailed(e: unknown): void {
+    this.later(() =>
+      this.host.report(
+        e instanceof RexsysStoreError
+          ? e
+          : new RexsysStoreError(
+              'E_STORE',
+              `The store ${this.storeName} could not be opened (${(e as Error)?.message ?? String(e)}): confirmed sends are kept in memory only.`,
+              {
+                path: this.storeName,
+                cause: e,
+              },
+            ),
+      ),
+    );
+    this.store = undefined;
+    this.storeLimits = undefined;
+    this.storeBacklog = [];
+    this.storedBytes.clear();
+    this.storedTotal = 0;
+    this.goReady();
+  }
+
+  private goReady(): void {
+    if (this.ready) return;
+    this.ready = true;
+    this.resolveLoaded();
+    if (this.disposed) return;
+    for (const receiver of new Set([...this.older.keys(), ...this.queues.keys()])) this.unblock(receiver);
+  }
+
+  /** Loads what the store held: receiver windows, then restored sends per receiver, oldest instance first. */
+  private restore(conn: StoreConnection): void {
+    if (this.disposed) {
+      conn.close();
+      return;
+    }
+    this.store = conn;
+    if (this.storeBacklog.length > 0) conn.write(this.storeBacklog.splice(0));
+    const now = this.host.now();
+    const { sends, windows } = conn.snapshot;
+    const changes: StoreChange[] = [];
+    for (const sw of [...windows].sort((a, b) => a.lastSeen - b.lastSeen)) {
+      const gone = sw.lastSeen <= now - this.o.senderIdleExpiry && sw.latestExpiry + this.o.skewTolerance < now;
+      if (gone) {
+        changes.push({ op: 'forget', sender: sw.sender, epoch: sw.epoch });
+        continue;
+      }
+      const key = `${sw.sender}\0${sw.epoch}`;
+      if (this.windows.has(key)) continue;
+      while (this.windows.size >= this.o.maxSenders) this.forgetWindow(this.windows.keys().next().value as string);
+      this.windows.set(key, {
+        sender: sw.sender,
+        epoch: sw.epoch,
+        state: { next: sw.next, buffer: new Map(), lastSeen: sw.lastSeen },
+        confirmDue: false,
+        latestExpiry: sw.latestExpiry,
+      });
+    }
+    // receiver → epoch → sends (Map order: the order they were stored, so older instances first).
+    const groups = new Map<string, Map<string, StoredSend[]>>();
+    const seen = new Set<string>();
+    for (const st of sends) {
+      if (st.epoch === this.epoch || seen.has(st.id)) continue;
+      seen.add(st.id);
+      if (st.expires <= now) {
+        // Expired while nobody ran: dropped on load, reported as an outcome.
+        changes.push({ op: 'done', epoch: st.epoch, receiver: st.receiver, seq: st.seq });
+        this.counters.unconfirmed++;
+        this.outcomes.next({
+          status: 'unconfirmed',
+          id: st.id,
+          receiver: st.receiver,
+          command: st.command,
+          restored: true,
+          error: unconfirmedError(st.receiver, st.command, st.id, st.ttl),
+        });
+        continue;
+      }
+      let byEpoch = groups.get(st.receiver);
+      if (!byEpoch) groups.set(st.receiver, (byEpoch = new Map<string, StoredSend[]>()));
+      let list = byEpoch.get(st.epoch);
+      if (!list) byEpoch.set(st.epoch, (list = []));
+      list.push(st);
+    }
+    if (changes.length > 0) conn.write(changes);
+    for (const [receiver, byEpoch] of groups) {
+      const gens: QueueSlot[] = [];
+      for (const [epoch, list] of byEpoch) {
+        list.sort((a, b) => a.seq - b.seq);
+        const waiters = new Map<string, Waiter>();
+        for (const st of list) {
+          const bytes = sizeOf(st);
+          this.storedBytes.set(st.id, bytes);
+          this.storedTotal += bytes;
+          // A restored send holds the connection open (it goes out when the client connects) until it settles.
+          const release = this.host.hold();
+          waiters.set(st.id, { restored: true, receiver, command: st.command, via: st.via, ttl: st.ttl, timeout: st.timeout, settle: () => release() });
+        }
+        const pending: PendingEntry[] = list.map((st) => ({ seq: st.seq, id: st.id, command: st.command, data: st.data, expires: st.expires }));
+        gens.push({ epoch, state: { nextSeq: list[list.length - 1].seq + 1, pending, mode: 'open', probeInterval: 0 }, waiters });
+      }
+      this.older.set(receiver, gens);
+    }
+    this.goReady();
+  }
+
+  /** True while `slot` must not transmit: the store is not restored, or an older instance to `receiver` is unsettled. */
+  private blocked(receiver: string, slot: QueueSlot): boolean {
+    if (!this.ready) return true;
+    const gens = this.older.get(receiver);
+    return gens !== undefined && gens.length > 0 && gens[0] !== slot;
+  }
+
+  /** The queue that may go now to `receiver` starts afresh: everything in its window is (re)transmitted. */
+  private unblock(receiver: string): void {
+    const slot = this.older.get(receiver)?.[0] ?? this.queues.get(receiver);
+    if (!slot || slot.state.pending.length === 0 || this.disposed) return;
+    slot.state = {
+      ...slot.state,
+      mode: 'open',
+      probeInterval: 0,
+      nextProbeAt: undefined,
+      pending: slot.state.pending.map((e) => (e.lastTx === undefined ? e : { ...e, lastTx: undefined })),
+    };
+    this.apply(receiver, slot, tick(slot.state, this.o, this.host.now()));
+  }
+
+  private writeStore(changes: StoreChange[]): void {
+    if (this.store) this.store.write(changes);
+    else if (this.storeLimits && !this.ready) this.storeBacklog.push(...changes);
+  }
+
+  /** Puts a new send in the store; returns the error when the store is full (or the data cannot be stored). */
+  private storeSend(st: StoredSend): RexsysError | undefined {
+    const limits = this.storeLimits;
+    if (!limits) return undefined;
+    let bytes: number;
+    try {
+      bytes = sizeOf(st);
+    } catch (e) {
+      return new RexsysSendError('E_OUTBOX_FULL', `"${st.command}" to "${st.receiver}" cannot be stored (its data is not JSON: ${(e as Error).message}).`, {
+        receiver: st.receiver,
+        command: st.command,
+        cause: e,
+      });
+    }
+    if (this.storedBytes.size + 1 > limits.maxEntries || this.storedTotal + bytes > limits.maxBytes) {
+      return new RexsysSendError(
+        'E_OUTBOX_FULL',
+        `The store ${this.storeName} is full (${this.storedBytes.size} pending sends, ${this.storedTotal} bytes; limits ${limits.maxEntries} and ${limits.maxBytes}): "${st.command}" to "${st.receiver}" was not sent.`,
+        { receiver: st.receiver, command: st.command },
+      );
+    }
+    this.storedBytes.set(st.id, bytes);
+    this.storedTotal += bytes;
+    this.writeStore([{ op: 'send', send: st }]);
+    return undefined;
+  }
+
+  private unstore(receiver: string, epoch: string, entry: PendingEntry): void {
+    const bytes = this.storedBytes.get(entry.id);
+    if (bytes === undefined) return;
+    this.storedBytes.delete(entry.id);
+    this.storedTotal -= bytes;
+    this.writeStore([{ op: 'done', epoch, receiver, seq: entry.seq }]);
+  }
+
+  /** Receiver windows are written together at the end of the current turn (before any confirmation goes). */
+  private storeWindow(w: WindowSlot): void {
+    if (!this.storeLimits) return;
+    this.dirtyWindows.add(w);
+    if (this.windowFlushQueued) return;
+    this.windowFlushQueued = true;
+    queueMicrotask(() => this.flushWindows());
+  }
+
+  private flushWindows(): void {
+    this.windowFlushQueued = false;
+    if (this.dirtyWindows.size === 0) return;
+    const changes: StoreChange[] = [];
+    for (const w of this.dirtyWindows) {
+      if (this.windows.get(`${w.sender}\0${w.epoch}`) !== w) continue; // forgotten meanwhile
+      changes.push({
+        op: 'window',
+        window: { sender: w.sender, epoch: w.epoch, next: w.state.next, latestExpiry: w.latestExpiry, lastSeen: w.state.lastSeen },
+      });
+    }
+    this.dirtyWindows.clear();
+    if (changes.length > 0) this.writeStore(changes);
+  }
+
+  /** `client.outbox.list()`. */
+  pendingSends(): PendingSend[] {
+    const out: PendingSend[] = [];
+    const receivers = new Set([...this.older.keys(), ...this.queues.keys()]);
+    for (const receiver of receivers) {
+      for (const slot of [...(this.older.get(receiver) ?? []), ...(this.queues.has(receiver) ? [this.queues.get(receiver)!] : [])]) {
+        for (const e of slot.state.pending) {
+          out.push({ id: e.id, receiver, command: e.command, data: e.data, expires: e.expires, restored: slot.waiters.get(e.id)?.restored === true });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** `client.outbox.cancel(id)`. */
+  cancelSend(id: string): boolean {
+    if (this.disposed) return false;
+    for (const [receiver, gens] of [...this.older, ...[...this.queues].map(([r, q]) => [r, [q]] as const)]) {
+      for (const slot of gens) {
+        if (!slot.state.pending.some((e) => e.id === id)) continue;
+        this.apply(receiver, slot, cancel(slot.state, this.o, id, this.host.now()));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** `client.outbox.flush()`. */
+  flushStore(): Promise<void> {
+    this.flushWindows();
+    return this.whenLoaded.then(() => this.store?.flush());
+  }
+}
+
+function cancelledError(receiver: string, command: string, id: string): RexsysSendError {
+  return new RexsysSendError('E_UNCONFIRMED', `"${command}" to "${receiver}" (id ${id}) was cancelled before its receiver confirmed it.`, {
+    receiver,
+    command,
+  });
 }

@@ -46,6 +46,8 @@ describe('error classes', () => {
       | 'E_UNCONFIRMED'
       | 'E_EXPIRED'
       | 'E_REMOTE'
+      | 'E_STORE'
+      | 'E_STORE_LOCKED'
       | 'E_INVALID_ARGUMENT'
       | 'E_CLOCK_SKEW'
       | 'E_INTERNAL'

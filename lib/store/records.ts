@@ -1,0 +1,190 @@
+/**
+ * What every store shares: the in-memory mirror of a store's contents
+ * ({@link StoreState}: changes applied in order), the validation of a stored record (a
+ * hand-edited or damaged record is refused, never trusted), and the record framing of
+ * the file store (one line per record, with a CRC-32).
+ */
+import type { Via } from '../client/types.js';
+import type { StoreChange, StoreSnapshot, StoredSend, StoredWindow } from './types.js';
+
+const sendKey = (epoch: string, receiver: string, seq: number) => `${epoch}\0${receiver}\0${seq}`;
+const windowKey = (sender: string, epoch: string) => `${sender}\0${epoch}`;
+
+/** A store's contents in memory; `apply` replays changes in order. */
+export class StoreState {
+  readonly sends = new Map<string, StoredSend>();
+  readonly windows = new Map<string, StoredWindow>();
+
+  apply(c: StoreChange): void {
+    switch (c.op) {
+      case 'send':
+        this.sends.set(sendKey(c.send.epoch, c.send.receiver, c.send.seq), c.send);
+        break;
+      case 'done':
+        this.sends.delete(sendKey(c.epoch, c.receiver, c.seq));
+        break;
+      case 'window':
+        this.windows.set(windowKey(c.window.sender, c.window.epoch), c.window);
+        break;
+      case 'forget':
+        this.windows.delete(windowKey(c.sender, c.epoch));
+        break;
+    }
+  }
+
+  /** Sends in the order they were first stored (per receiver: epoch by epoch, seq ascending). */
+  snapshot(): StoreSnapshot {
+    return { sends: [...this.sends.values()], windows: [...this.windows.values()] };
+  }
+
+  /** The changes that rebuild this state (compaction). */
+  changes(): StoreChange[] {
+    return [
+      ...[...this.sends.values()].map((send): StoreChange => ({ op: 'send', send })),
+      ...[...this.windows.values()].map((window): StoreChange => ({ op: 'window', window })),
+    ];
+  }
+
+  /** Drops sends whose deadline passed; returns them. */
+  dropExpired(now: number): StoredSend[] {
+    const gone: StoredSend[] = [];
+    for (const [k, s] of this.sends) {
+      if (s.expires <= now) {
+        gone.push(s);
+        this.sends.delete(k);
+      }
+    }
+    return gone;
+  }
+}
+
+const isText = (v: unknown, max = 1024): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+const isSeq = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const VIAS: readonly Via[] = ['auto', 'socket', 'rest'];
+
+/** A stored change as a plain JSON object (short keys: the file stays small). */
+export function encodeChange(c: StoreChange): Record<string, unknown> {
+  switch (c.op) {
+    case 'send': {
+      const s = c.send;
+      return { t: 'send', e: s.epoch, r: s.receiver, s: s.seq, id: s.id, c: s.command, x: s.expires, v: s.via, to: s.timeout, ttl: s.ttl, d: s.data };
+    }
+    case 'done':
+      return { t: 'done', e: c.epoch, r: c.receiver, s: c.seq };
+    case 'window': {
+      const w = c.window;
+      return { t: 'win', f: w.sender, e: w.epoch, n: w.next, x: w.latestExpiry, l: w.lastSeen };
+    }
+    case 'forget':
+      return { t: 'forget', f: c.sender, e: c.epoch };
+  }
+}
+
+/** The inverse of {@link encodeChange}; a string saying what is wrong for anything else. */
+export function decodeChange(o: unknown): StoreChange | string {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return 'not an object';
+  const r = o as Record<string, unknown>;
+  switch (r.t) {
+    case 'send':
+      if (!isText(r.e) || !isText(r.r) || !isSeq(r.s) || !isText(r.id) || !isText(r.c) || !isTime(r.x)) return 'a send with missing or wrong fields';
+      if (!VIAS.includes(r.v as Via) || !isTime(r.to) || !isTime(r.ttl) || !('d' in r)) return 'a send with missing or wrong fields';
+      return {
+        op: 'send',
+        send: { epoch: r.e, receiver: r.r, seq: r.s, id: r.id, command: r.c, expires: r.x, via: r.v as Via, timeout: r.to, ttl: r.ttl, data: r.d },
+      };
+    case 'done':
+      if (!isText(r.e) || !isText(r.r) || !isSeq(r.s)) return 'a "done" with missing or wrong fields';
+      return { op: 'done', epoch: r.e, receiver: r.r, seq: r.s };
+    case 'win':
+      if (!isText(r.f) || !isText(r.e) || !isSeq(r.n) || !isTime(r.x) || !isTime(r.l)) return 'a window with missing or wrong fields';
+      return { op: 'window', window: { sender: r.f, epoch: r.e, next: r.n, latestExpiry: r.x, lastSeen: r.l } };
+    case 'forget':
+      if (!isText(r.f) || !isText(r.e)) return 'a "forget" with missing or wrong fields';
+      return { op: 'forget', sender: r.f, epoch: r.e };
+    default:
+      return `unknown record type ${JSON.stringify(r.t)?.slice(0, 20)}`;
+  }
+}
+
+/** Bytes a send counts against `maxBytes` (its JSON, as stored). */
+export function sizeOf(send: StoredSend): number {
+  return JSON.stringify(encodeChange({ op: 'send', send })).length;
+}
+
+// ── the file store's framing: `<crc32 of the JSON, 8 hex> <JSON>\n` ──
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (IEEE) of a string's UTF-16 code units folded to bytes via UTF-8. */
+export function crc32(text: string): number {
+  const bytes = new TextEncoder().encode(text);
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** The first line of every store file. */
+export const FILE_HEADER = { 'rexsys-rx-store': 1 } as const;
+
+/** One record as a line of the file. */
+export function frame(record: unknown): string {
+  const json = JSON.stringify(record);
+  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+}
+
+export interface ParsedLog {
+  readonly state: StoreState;
+  /** Records kept. */
+  readonly records: number;
+  /** What was skipped: line number (1-based) and why. */
+  readonly problems: ReadonlyArray<{ readonly line: number; readonly reason: string }>;
+}
+
+/**
+ * Reads a whole store file: every intact record is applied, in order; a line that
+ * fails its CRC, does not parse or is not a valid record is skipped and listed, and so
+ * is a last line without its newline (a write cut short). Never throws.
+ */
+export function parseLog(text: string): ParsedLog {
+  const state = new StoreState();
+  const problems: Array<{ line: number; reason: string }> = [];
+  let records = 0;
+  if (text.length === 0) return { state, records, problems };
+  const lines = text.split('\n');
+  const complete = text.endsWith('\n');
+  if (complete) lines.pop();
+  lines.forEach((line, i) => {
+    const n = i + 1;
+    if (!complete && i === lines.length - 1) {
+      problems.push({ line: n, reason: `a last record cut short (${line.length} characters, no newline)` });
+      return;
+    }
+    const m = /^([0-9a-f]{8}) (.*)$/s.exec(line);
+    if (!m) return problems.push({ line: n, reason: 'not a "<crc> <json>" line' });
+    if (parseInt(m[1], 16) !== crc32(m[2])) return problems.push({ line: n, reason: 'checksum mismatch' });
+    let o: unknown;
+    try {
+      o = JSON.parse(m[2]);
+    } catch {
+      return problems.push({ line: n, reason: 'not JSON' });
+    }
+    if (n === 1 && typeof o === 'object' && o !== null && 'rexsys-rx-store' in o) {
+      if ((o as Record<string, unknown>)['rexsys-rx-store'] !== 1) problems.push({ line: n, reason: 'unknown format version' });
+      return;
+    }
+    const c = decodeChange(o);
+    if (typeof c === 'string') return problems.push({ line: n, reason: c });
+    state.apply(c);
+    records++;
+  });
+  return { state, records, problems };
+}
