@@ -25,9 +25,10 @@ export function probeOverSocket(socket: Socket, channel: Channel, uid: string, t
 }
 
 /**
- * Proofs the link is alive: every incoming event but our own heartbeat echo, and the
- * server's engine.io pings. (A probe's answer is its ack; counting the echo that the
- * server routes back just before it would cancel the probe and lose its round trip.)
+ * Proofs the link is alive: every incoming event but our own heartbeat echo, every ack
+ * (a busy sender receives little else), and the server's engine.io pings. Counting the
+ * echo that the server routes back just before the probe's ack would cancel the probe and
+ * lose its round trip. Each check is O(1) per packet (the first character of the packet).
  */
 export function packetsOf(socket: Socket): Observable<unknown> {
   return new Observable<unknown>((subscriber) => {
@@ -35,12 +36,18 @@ export function packetsOf(socket: Socket): Observable<unknown> {
       if (event === 'touid' && (payload as { command?: unknown } | null)?.command === HEARTBEAT_COMMAND) return;
       subscriber.next(event);
     };
-    const onPing = () => subscriber.next('ping');
+    // socket.io packet types ACK (3) and BINARY_ACK (6); engine.io pings.
+    const onPacket = (packet: { type?: string; data?: unknown }) => {
+      if (packet.type === 'ping') subscriber.next('ping');
+      else if (packet.type === 'message' && typeof packet.data === 'string' && (packet.data[0] === '3' || packet.data[0] === '6')) subscriber.next('ack');
+    };
+    const engine = socket.io.engine as unknown as
+      { on?: (e: string, l: (p: never) => void) => void; off?: (e: string, l: (p: never) => void) => void } | undefined;
     socket.onAny(onEvent);
-    socket.io.on('ping', onPing);
+    engine?.on?.('packet', onPacket);
     return () => {
       socket.offAny(onEvent);
-      socket.io.off('ping', onPing);
+      engine?.off?.('packet', onPacket);
     };
   });
 }

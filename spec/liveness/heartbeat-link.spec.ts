@@ -91,4 +91,21 @@ describe.each(PEERS)('heartbeat against the %s through a black-holing proxy', (_
       subs.forEach((s) => s.unsubscribe());
     }
   });
+
+  it('a busy sender whose only traffic is acks is not declared dead (acks prove the link)', async () => {
+    const kiosk = factory.make('KIOSK-KEY', { heartbeat: { interval: 100, timeout: 250 }, outboxSize: 5000 }, server.url);
+    const display = factory.make('DISPLAY-KEY', { heartbeat: false }, server.url);
+    const lost = record(kiosk.events$.pipe(filter((e) => e.type === 'disconnected')));
+    const got = record(display.command$('burst'));
+    await Promise.all([untilStatus(kiosk, 'ready'), untilStatus(display, 'ready')]);
+    const N = 3000;
+    const receipts = await Promise.all(
+      Array.from({ length: N }, (_, n) =>
+        firstValueFrom(kiosk.send({ receiver: 'display-01', command: 'burst', data: { n } }, { via: 'socket', timeout: 60_000 })),
+      ),
+    );
+    expect(receipts).toHaveLength(N);
+    expect(lost.values).toEqual([]);
+    await waitFor(() => got.values.length === N, { timeout: 20_000, message: 'every burst message' });
+  }, 60_000);
 });
