@@ -169,20 +169,30 @@ export function parseLog(text: string): ParsedLog {
       return;
     }
     const m = /^([0-9a-f]{8}) (.*)$/s.exec(line);
-    if (!m) return problems.push({ line: n, reason: 'not a "<crc> <json>" line' });
-    if (parseInt(m[1], 16) !== crc32(m[2])) return problems.push({ line: n, reason: 'checksum mismatch' });
+    if (!m) {
+      problems.push({ line: n, reason: 'not a "<crc> <json>" line' });
+      return;
+    }
+    if (parseInt(m[1], 16) !== crc32(m[2])) {
+      problems.push({ line: n, reason: 'checksum mismatch' });
+      return;
+    }
     let o: unknown;
     try {
       o = JSON.parse(m[2]);
     } catch {
-      return problems.push({ line: n, reason: 'not JSON' });
+      problems.push({ line: n, reason: 'not JSON' });
+      return;
     }
     if (n === 1 && typeof o === 'object' && o !== null && 'rexsys-rx-store' in o) {
       if ((o as Record<string, unknown>)['rexsys-rx-store'] !== 1) problems.push({ line: n, reason: 'unknown format version' });
       return;
     }
     const c = decodeChange(o);
-    if (typeof c === 'string') return problems.push({ line: n, reason: c });
+    if (typeof c === 'string') {
+      problems.push({ line: n, reason: c });
+      return;
+    }
     state.apply(c);
     records++;
   });
