@@ -1,7 +1,9 @@
 import {
   EMPTY,
   Observable,
+  asapScheduler,
   asyncScheduler,
+  observeOn,
   defer,
   NEVER,
   filter,
@@ -14,8 +16,6 @@ import {
   switchMap,
   tap,
   take,
-  throwError,
-  timeout as rxTimeout,
   timer,
   type SchedulerLike,
 } from 'rxjs';
@@ -40,8 +40,10 @@ export interface HeartbeatSource {
   readonly activity$?: Observable<unknown>;
   /** Reasons to probe at once (the browser went `offline` or came back, the page became visible). */
   readonly wake$?: Observable<unknown>;
-  /** @default asyncScheduler */
+  /** Timers. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
+  /** Where activity during a probe is observed: a microtask later. @default asapScheduler */
+  readonly asap?: SchedulerLike;
 }
 
 /** The default heartbeat: a probe after 15 s of silence, dead after 5 s without its answer. */
@@ -85,7 +87,7 @@ export function resolveHeartbeat(options: HeartbeatOptions | false | undefined):
  */
 export function heartbeat(options: HeartbeatOptions, source: HeartbeatSource): Observable<number> {
   const { interval, timeout } = resolveHeartbeat(options) as Required<HeartbeatOptions>;
-  const { probe, activity$ = EMPTY, wake$ = EMPTY, scheduler = asyncScheduler } = source;
+  const { probe, activity$ = EMPTY, wake$ = EMPTY, scheduler = asyncScheduler, asap = asapScheduler } = source;
 
   return defer(() => {
     // Activity only stamps the time (it is on the receive path: no timer or subscription per
@@ -115,14 +117,25 @@ export function heartbeat(options: HeartbeatOptions, source: HeartbeatSource): O
             take(1),
             map(() => scheduler.now() - sent),
           ),
-          // (merged with NEVER: an activity$ that completes must not win the race)
+          // Activity while the probe is out proves the link too. A microtask later, so that the
+          // probe's own ack (a packet, then its callback, in one synchronous stack) reports its
+          // round trip first. (Merged with NEVER: an activity$ that completes must not win.)
           merge(activity$, NEVER).pipe(
             take(1),
+            observeOn(asap),
             map(() => -1),
+          ),
+          // No answer in time. The verdict waits one more turn: a timer that fires late after a
+          // busy stretch (a blocked event loop, a throttled background tab) runs before the
+          // packets that arrived meanwhile are read, and those would have answered.
+          timer(timeout, scheduler).pipe(
+            switchMap(() => timer(0, scheduler)),
+            map((): never => {
+              throw dead();
+            }),
           ),
         ).pipe(
           take(1),
-          rxTimeout({ first: timeout, scheduler, with: () => throwError(dead) }),
           tap(stamp),
           filter((rtt) => rtt >= 0),
         );

@@ -48,6 +48,15 @@ describe('heartbeat (marbles)', () => {
     });
   });
 
+  it("reports the round trip when the probe's own ack is also the activity of that moment", () => {
+    scheduler().run(({ hot, cold, expectObservable }) => {
+      const activity = hot('-------x-------');
+      // probe at 5, answered at 7, the same frame as the packet that carried the answer
+      const rtt$ = heartbeat({ interval: 5, timeout: 3 }, { probe: () => cold('--a'), activity$: activity });
+      expectObservable(rtt$, '^ 9ms !').toBe('-------a--', { a: 2 });
+    });
+  });
+
   it('probes at once on wake$ and keeps a single probe out at a time', () => {
     scheduler().run(({ hot, cold, expectObservable, expectSubscriptions }) => {
       const wake = hot('-ww---');

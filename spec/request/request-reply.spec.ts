@@ -280,7 +280,7 @@ describe.each(PEERS)('request/reply against the %s', (name, start) => {
     expect(runsById.size).toBe(N);
     expect([...runsById.values()].every((r) => r === 1)).toBe(true);
     expect(rr(display).counters.handled).toBe(N);
-    await waitFor(() => rr(display).responder.activeCount === 0, { message: 'the replies to be confirmed' });
+    await waitFor(() => rr(display).responder.activeCount === 0, { timeout: 15_000, message: 'the replies to be confirmed' });
   }, 25_000);
 
   it('the requester offline while its reply is sent: the reply is retransmitted until it is back; the handler ran once', async () => {
