@@ -18,7 +18,6 @@ import {
   race,
   takeUntil,
   tap,
-  throwError,
 } from 'rxjs';
 import type { RexsysCredentials } from '../auth/certify.js';
 import { RexsysArgumentError, RexsysClockSkewError, RexsysClosedError, RexsysEncodingError, asRexsysError, type RexsysError } from '../errors.js';
@@ -33,7 +32,7 @@ import { MetricsRecorder, type ClientMetrics } from './metrics.js';
 import { checkTimeout, resolveClientOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { sendOverRest } from './send-rest.js';
-import { sendOverSocket } from './send-socket.js';
+import { sendOverSocket, startSocketSend } from './send-socket.js';
 import type { Session } from './session.js';
 import { INITIAL_STATE, reduceState, type ConnectionState } from './state.js';
 import type { CommandCodecs, FanOutResult, RexsysClient, RexsysClientOptions, SendOptions, SendReceipt, Via } from './types.js';
@@ -100,7 +99,8 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     const next = reduceState(state.value, event);
     metrics.record(event);
     if (next !== state.value) state.next(next);
-    events.next(event);
+    // Subject.next allocates even with no observer (an events$ subscriber sees every event all the same).
+    if (events.observed) events.next(event);
   };
   const reportError = (error: RexsysError): void => errors.next(error);
 
@@ -233,13 +233,11 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
    * errors$ (`send` does, once, whatever the delivery mode).
    */
   const transmit = (receiver: string, command: string, data: unknown, via: Via, timeout: number): Observable<SendReceipt> => {
-    const transport = resolveVia(via);
+    // A socket send emits its own events, sendAcked and sendFailed included (./send-socket.ts).
+    if (resolveVia(via) === 'socket') return sendOverSocket(socketSender, receiver, command, data, timeout);
+    const transport = 'rest';
     // close() fails pending sends: socket ones through the outbox, REST ones here.
-    return (
-      transport === 'socket'
-        ? sendOverSocket(socketSender, receiver, command, data, timeout)
-        : race(sendOverRest(restSender, receiver, command, data, timeout), closedWhilePending$)
-    ).pipe(
+    return race(sendOverRest(restSender, receiver, command, data, timeout), closedWhilePending$).pipe(
       tap({
         next: (receipt) => emit({ type: 'sendAcked', via: transport, receiver, command, acked: receipt.acked ?? true }),
         error: (e: unknown) => emit({ type: 'sendFailed', via: transport, receiver, command, error: asRexsysError(e) }),
@@ -292,11 +290,13 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     message: { readonly receiver: string; readonly command: string; readonly data: unknown },
     sendOptions: SendOptions = {},
   ): Observable<SendReceipt> =>
-    defer(() => {
-      if (isClosed()) return throwError(() => new RexsysClosedError());
+    // One Observable, no operator chain: the socket send path is as short as a bare emit can make it (#18).
+    new Observable<SendReceipt>((subscriber) => {
+      // (thrown here: the subscriber's error)
+      if (isClosed()) throw new RexsysClosedError();
       const { receiver, command } = message ?? {};
       if (isBlank(receiver) || typeof command !== 'string' || command === '') {
-        return throwError(() => new RexsysArgumentError('send needs a receiver (not blank) and a command (a non-empty string).'));
+        throw new RexsysArgumentError('send needs a receiver (not blank) and a command (a non-empty string).');
       }
       const { via = o.transport, timeout = o.sendTimeout } = sendOptions;
       checkTimeout('timeout', timeout);
@@ -307,18 +307,21 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
         const error = asRexsysError(e);
         emit({ type: 'sendFailed', via: resolveVia(via), receiver, command, error });
         reportError(error);
-        return throwError(() => error);
+        throw error;
       }
       const { delivery: mode = deliveryMode, ttl } = sendOptions;
-      const send$ = mode === 'confirmed' ? delivery.send(receiver, command, data, { via, ttl, timeout }) : transmit(receiver, command, data, via, timeout);
       // A failed send errors its own subscriber and is also reported on errors$.
-      return send$.pipe(
-        catchError((e: unknown) => {
+      if (mode !== 'confirmed' && resolveVia(via) === 'socket') return startSocketSend(socketSender, subscriber, receiver, command, data, timeout, reportError);
+      const send$ = mode === 'confirmed' ? delivery.send(receiver, command, data, { via, ttl, timeout }) : transmit(receiver, command, data, via, timeout);
+      return send$.subscribe({
+        next: (receipt) => subscriber.next(receipt),
+        error: (e: unknown) => {
           const error = asRexsysError(e);
           reportError(error);
-          return throwError(() => error);
-        }),
-      );
+          subscriber.error(error);
+        },
+        complete: () => subscriber.complete(),
+      });
     });
 
   const fanOut = (
