@@ -1,22 +1,6 @@
 import * as E from '../protocol/either.js';
 import type * as t from 'io-ts';
-import {
-  BehaviorSubject,
-  asyncScheduler,
-  Observable,
-  Subject,
-  catchError,
-  concatMap,
-  defer,
-  from,
-  ignoreElements,
-  map,
-  merge,
-  mergeMap,
-  of,
-  race,
-  tap,
-} from 'rxjs';
+import { BehaviorSubject, asyncScheduler, Observable, Subject, catchError, concatMap, defer, from, map, merge, mergeMap, of, race, tap } from 'rxjs';
 import type { RexsysCredentials } from '../auth/certify.js';
 import { RexsysArgumentError, RexsysClockSkewError, RexsysClosedError, RexsysEncodingError, asRexsysError, type RexsysError } from '../errors.js';
 import { TouidMessage, type RexsysMessage } from '../protocol/codecs.js';
@@ -31,7 +15,7 @@ import { checkTimeout, resolveClientOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { sendOverRest } from './send-rest.js';
 import { sendOverSocket, startSocketSend } from './send-socket.js';
-import type { Session } from './session.js';
+import { SessionHold } from './hold.js';
 import { INITIAL_STATE, reduceState, type ConnectionState } from './state.js';
 import type { CommandCodecs, FanOutResult, RexsysClient, RexsysClientOptions, SendOptions, SendReceipt, Via } from './types.js';
 import { browserWake } from '../liveness/browser-wake.js';
@@ -175,14 +159,16 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     wake$: browserWake(),
   });
 
-  let holders = 0;
-  /** The shared session stream, counted (for leak checks): each subscription holds the connection. */
-  const session$ = new Observable<Session | undefined>((subscriber) => {
-    holders++;
-    const subscription = connection.session$.subscribe(subscriber);
+  const outbox = new Outbox(o.outboxSize, o.socketAck);
+  /** The hold on the connection: one subscription to it for every holder (`state$`, each stream, each pending socket send); it drives the outbox. */
+  const hold = new SessionHold(connection.session$, outbox);
+  /** Holds the connection while subscribed; completes on close. */
+  const session$ = new Observable<never>((subscriber) => {
+    hold.acquire();
+    const closed = closing.subscribe(() => subscriber.complete());
     return () => {
-      holders--;
-      subscription.unsubscribe();
+      closed.unsubscribe();
+      hold.release();
     };
   });
   /**
@@ -194,8 +180,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
   const listen = (command: string | undefined, codec: t.Type<unknown, unknown, unknown> | undefined): Observable<RexsysMessage> =>
     new Observable<RexsysMessage>((subscriber) => {
       if (isClosed()) return subscriber.complete();
-      const hold = session$.subscribe();
-      const closed = closing.subscribe(() => subscriber.complete());
+      const held = session$.subscribe({ complete: () => subscriber.complete() });
       const remove = dispatcher.add(
         command,
         codec
@@ -208,17 +193,15 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       );
       return () => {
         remove();
-        closed.unsubscribe();
-        hold.unsubscribe();
+        held.unsubscribe();
       };
     });
 
   // Subscribing to the connection first means the first state a subscriber sees is already `connecting`.
-  const state$ = defer(() => (isClosed() ? of(state.value) : merge(session$.pipe(ignoreElements()), state)));
+  const state$ = defer(() => (isClosed() ? of(state.value) : merge(session$, state)));
 
   // ---- sending ---------------------------------------------------------------------------------
-  const outbox = new Outbox(o.outboxSize, o.socketAck);
-  const socketSender = { channel: o.channel, outbox, session$, emit };
+  const socketSender = { channel: o.channel, outbox, session$: connection.session$, emit, hold };
   const restSender = {
     url: o.url,
     project: o.project,
@@ -384,7 +367,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     [deliveryEngine]: delivery,
     get [internals](): ClientInternals {
       return {
-        holders,
+        holders: hold.count,
         socketListeners: connection.listenerCount(),
         dispatcherListeners: dispatcher.size,
         outboxQueued: outbox.queuedCount,

@@ -1,4 +1,3 @@
-import type { Observable, Subscription } from 'rxjs';
 import { RexsysEncodingError, type RexsysError } from '../errors.js';
 import type { RequestMessage } from '../protocol/codecs.js';
 import type { Session } from './session.js';
@@ -31,10 +30,6 @@ export class Outbox {
   // survives the young-generation GC (measured: a quarter of a send's cost at 64 in flight).
   private queued: OutboxEntry[] = [];
   private inflight: OutboxEntry[] = [];
-  /** Pending sends holding the connection, their one subscription to it, and its latest session. */
-  private holds = 0;
-  private holding: Subscription | undefined;
-  private session: Pick<Session, 'socket' | 'uid'> | undefined;
 
   constructor(
     readonly capacity: number,
@@ -61,38 +56,6 @@ export class Outbox {
     removeFrom(this.inflight, entry);
     return removeFrom(this.queued, entry);
   }
-
-  /**
-   * Holds the connection for one pending send: the first hold subscribes to the
-   * client's `session$` (one subscription however many sends are pending, released
-   * with the last one); each session value drains the outbox, the end of a session
-   * loses what is in flight. A hold taken while a session is up drains at once.
-   * Returns the release (call it once).
-   */
-  hold(session$: Observable<Pick<Session, 'socket' | 'uid'> | undefined>): () => void {
-    if (this.holds++ === 0) {
-      const holding = session$.subscribe({
-        next: (session) => {
-          this.session = session;
-          if (session) this.drain(session);
-          else this.connectionLost();
-        },
-        complete: () => (this.session = undefined),
-      });
-      // (Re-entrant code run by the drain may have released it, or held it again, meanwhile.)
-      if (this.holds === 0 || this.holding) holding.unsubscribe();
-      else this.holding = holding;
-    } else if (this.session) this.drain(this.session);
-    return this.release;
-  }
-
-  private readonly release = (): void => {
-    if (--this.holds > 0) return;
-    const holding = this.holding;
-    this.holding = undefined;
-    this.session = undefined;
-    holding?.unsubscribe();
-  };
 
   /** Emits every queued entry, in order, on a logged-in session. One that cannot be encoded fails alone; the rest go on. */
   drain(session: Pick<Session, 'socket' | 'uid'>): void {

@@ -2,6 +2,7 @@ import { Observable, type Subscriber, type Unsubscribable } from 'rxjs';
 import { RexsysSendError, RexsysTimeoutError, type RexsysError } from '../errors.js';
 import type { Channel, RequestMessage } from '../protocol/codecs.js';
 import type { ClientEvent } from './events.js';
+import { SessionHold } from './hold.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
 import type { Session } from './session.js';
 import type { SendReceipt } from './types.js';
@@ -13,12 +14,23 @@ export interface SocketSender {
   /** The connection's shared session stream: subscribing holds the socket open. */
   readonly session$: Observable<Session | undefined>;
   readonly emit: (event: ClientEvent) => void;
+  /** The client's hold on the connection, which each pending send counts in. @default one per outbox, on `session$` */
+  readonly hold?: SessionHold;
+}
+
+/** The holds of senders that bring none: one per outbox. */
+const ownHolds = new WeakMap<Outbox, SessionHold>();
+
+function holdOf(s: SocketSender): SessionHold {
+  if (s.hold) return s.hold;
+  let hold = ownHolds.get(s.outbox);
+  if (!hold) ownHolds.set(s.outbox, (hold = new SessionHold(s.session$, s.outbox)));
+  return hold;
 }
 
 /**
  * One socket send, cold: subscribing queues it in the client's outbox and holds the
- * connection (the outbox's one subscription to `session$`, shared by every pending
- * send); each logged-in session drains the outbox, the end of a session fails what was
+ * connection (counted in the client's {@link SessionHold}); each logged-in session drains the outbox, the end of a session fails what was
  * in flight. Emits one receipt on the server's ack. Unsubscribing before it was emitted
  * cancels it. Emits the send's events (`sendQueued`, `sendEmitted`, then `sendAcked` or
  * `sendFailed`) through `s.emit`.
@@ -59,7 +71,8 @@ export function startSocketSend(
   s.emit({ type: 'sendQueued', receiver, command });
   if (timeout > 0) send.timer = setTimeout(timedOut, timeout, send, timeout);
   // Drains at once when a session is up (the send may have settled by the time this returns).
-  send.release = s.outbox.hold(s.session$);
+  send.hold = holdOf(s);
+  send.hold.acquire();
   return send;
 }
 
@@ -70,7 +83,7 @@ export function startSocketSend(
 class SocketSend implements OutboxEntry, Unsubscribable {
   readonly payload: Omit<RequestMessage, 'sender'>;
   timer: ReturnType<typeof setTimeout> | undefined;
-  release: (() => void) | undefined;
+  hold: SessionHold | undefined;
 
   constructor(
     readonly s: SocketSender,
@@ -124,9 +137,9 @@ class SocketSend implements OutboxEntry, Unsubscribable {
   unsubscribe(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.s.outbox.remove(this);
-    const release = this.release;
-    this.release = undefined;
-    release?.();
+    const hold = this.hold;
+    this.hold = undefined;
+    hold?.release();
   }
 }
 
