@@ -2,7 +2,24 @@ import * as E from '../protocol/either.js';
 import { createLogger } from '../logging/logger.js';
 import { scrubError } from '../security/secrets.js';
 import type * as t from 'io-ts';
-import { BehaviorSubject, asyncScheduler, Observable, Subject, catchError, concatMap, defer, from, map, merge, mergeMap, of, race, tap } from 'rxjs';
+import {
+  BehaviorSubject,
+  EMPTY,
+  asyncScheduler,
+  Observable,
+  Subject,
+  catchError,
+  concatMap,
+  defer,
+  from,
+  map,
+  merge,
+  mergeMap,
+  of,
+  race,
+  takeUntil,
+  tap,
+} from 'rxjs';
 import type { RexsysCredentials } from '../auth/certify.js';
 import { RexsysArgumentError, RexsysClockSkewError, RexsysClosedError, RexsysEncodingError, asRexsysError, type RexsysError } from '../errors.js';
 import { TouidMessage, type RexsysMessage } from '../protocol/codecs.js';
@@ -210,6 +227,8 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
 
   // Subscribing to the connection first means the first state a subscriber sees is already `connecting`.
   const state$ = defer(() => (isClosed() ? of(state.value) : merge(session$, state)));
+  /** `inner`, holding the connection open while subscribed; completes on close (request/reply's streams). */
+  const held = <T>(inner: Observable<T>): Observable<T> => defer(() => (isClosed() ? EMPTY : merge(session$, inner).pipe(takeUntil(closing))));
 
   // ---- sending ---------------------------------------------------------------------------------
   const socketSender = { channel: o.channel, outbox, session$: connection.session$, emit, hold };
