@@ -19,6 +19,8 @@ export interface BenchConfig {
   readonly ready: { readonly runs: number; readonly backoffMs: number };
   /** Confirmed vs plain: sequential and 64-in-flight counts, and the count of the run with cuts. */
   readonly delivery: { readonly reps: number; readonly sequential: number; readonly pipelined: number; readonly faulted: number; readonly warmup: number };
+  /** Receiving confirmed messages with a file store vs memory. */
+  readonly store: { readonly reps: number; readonly messages: number };
 }
 
 export const FULL: BenchConfig = {
@@ -38,6 +40,7 @@ export const FULL: BenchConfig = {
   heap: { messages: 100_000, step: 25_000, warmup: 5_000 },
   ready: { runs: 10, backoffMs: 100 },
   delivery: { reps: 3, sequential: 500, pipelined: 3_000, faulted: 1_000, warmup: 500 },
+  store: { reps: 3, messages: 3_000 },
 };
 
 export const QUICK: BenchConfig = {
@@ -57,4 +60,5 @@ export const QUICK: BenchConfig = {
   heap: { messages: 20_000, step: 5_000, warmup: 2_000 },
   ready: { runs: 3, backoffMs: 100 },
   delivery: { reps: 1, sequential: 200, pipelined: 1_000, faulted: 300, warmup: 200 },
+  store: { reps: 1, messages: 1_000 },
 };

@@ -4,7 +4,7 @@
  *   npm run bench                     full run (~2 min), writes docs/benchmarks.md
  *   npm run bench -- --quick          smoke run (~20 s), writes nothing
  *   npm run bench -- --json           a JSON document on stdout instead of the table
- *   npm run bench -- --only=cpu,heap  some sections (cpu, replay, send, heap, ready, delivery)
+ *   npm run bench -- --only=cpu,heap  some sections (cpu, replay, send, heap, ready, delivery, store)
  *   npm run bench -- --no-docs        do not write docs/benchmarks.md
  *   npm run bench -- --no-profile     skip the CPU profile of the replay section
  *   npm run bench -- --dist           measure the tsc build in dist/cjs instead of lib/ via tsx
@@ -25,9 +25,10 @@ import { libSource } from './lib.js';
 import { renderMarkdown, renderText, verdicts, type BenchResults, type Environment } from './report.js';
 import { runThroughput } from './throughput.js';
 import { runDelivery } from './delivery.js';
+import { runStore } from './store.js';
 
 const ROOT = path.resolve(__dirname, '..');
-const SECTIONS = ['cpu', 'replay', 'send', 'heap', 'ready', 'delivery'] as const;
+const SECTIONS = ['cpu', 'replay', 'send', 'heap', 'ready', 'delivery', 'store'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -163,6 +164,10 @@ async function main(): Promise<void> {
     if (args.sections.has('delivery')) {
       progress('5. confirmed delivery vs plain sends');
       results.delivery = await runDelivery(server, config);
+    }
+    if (args.sections.has('store')) {
+      progress('6. receiving with a file store vs in memory');
+      results.store = await runStore(server, config);
     }
   } finally {
     await server?.close();

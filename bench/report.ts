@@ -9,6 +9,7 @@ import type { ReadyResult } from './ready.js';
 import type { ReplayResult } from './replay.js';
 import type { ThroughputResult } from './throughput.js';
 import type { DeliveryResult } from './delivery.js';
+import type { StoreResult } from './store.js';
 
 export interface Environment {
   readonly date: string;
@@ -35,6 +36,7 @@ export interface BenchResults {
   readonly heap?: HeapResult;
   readonly ready?: ReadyResult;
   readonly delivery?: DeliveryResult;
+  readonly store?: StoreResult;
   readonly verdicts: readonly Verdict[];
 }
 
@@ -217,6 +219,16 @@ function deliveryTable(d: DeliveryResult, t: TableFn): string {
   );
 }
 
+function storeTable(s: StoreResult, t: TableFn): string {
+  return t(
+    ['receiver', 'n', 'msg/s', 'CPU µs/delivered', 'ratio to memory'],
+    [
+      [s.memory.label, f0(s.messages), f0(s.memory.perSecond), f0(s.memory.cpuUsPerMessage), '1.00'],
+      [s.file.label, f0(s.messages), f0(s.file.perSecond), f0(s.file.cpuUsPerMessage), `${f2(s.ratio)} [${s.ratios.map(f2).join(' ')}]`],
+    ],
+  );
+}
+
 function heapTable(h: HeapResult, t: TableFn): string {
   const at = h.series[0]?.at ?? [];
   return t(
@@ -300,6 +312,7 @@ export function renderText(r: BenchResults): string {
       deliveryTable(r.delivery, table),
       '',
     );
+  if (r.store) out.push(`6. Receiving confirmed messages with a file store vs in memory (${r.store.reps} rounds, medians)`, storeTable(r.store, table), '');
   if (r.verdicts.length) out.push('Targets', ...verdictLines(r.verdicts), '');
   return out.join('\n');
 }
@@ -419,6 +432,16 @@ export function renderMarkdown(r: BenchResults, notes: string | undefined): stri
       '',
       `- The same two library clients, via 'socket'; CPU is this process (sender and receiver together) per message the receiver got. Wire messages: requests the sender made (first sends, retransmits, probes) plus confirmations the receiver made, per message delivered; a plain send is one request. Medians over ${r.delivery.reps} rounds.`,
       "- The rows with cuts: both clients behind TCP proxies, the sender's and the receiver's link cut in turn every 100–300 ms, sends paced at 250/s (at most 64 in flight); retransmission with `retransmitAfter: 300`, `maxProbeInterval: 1000`. msg/s there is bounded by the pace.",
+      '',
+    );
+  }
+  if (r.store) {
+    md.push(
+      '## 6. Receiving with a file store vs in memory',
+      '',
+      storeTable(r.store, mdTable),
+      '',
+      `- Confirmed sends, 64 in flight, lib-tx → lib-sink; the receiver with \`fileStore(path)\` or none; rounds alternate. CPU is this process (both ends) per delivered message; the ratio is paired round by round. Store file after the last round: ${r.store.fileBytes.toLocaleString('en-US')} bytes.`,
       '',
     );
   }

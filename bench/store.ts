@@ -1,65 +1,96 @@
 /**
- * `npx tsx bench/store.ts [N]`: receiving confirmed messages with a file store vs in
- * memory (the receiver's store writes are gathered per turn of the event loop, off the
- * receive path). Both ends in this process, on the emulator; 64 sends in flight.
- * Prints ms and CPU µs per delivered message for each, twice, alternating.
- * (Not yet a section of `npm run bench`: see the durable outbox's report.)
+ * Section 6: receiving confirmed messages with a file store vs in memory. The receiver's
+ * store writes are gathered per turn of the event loop, off the receive path; this
+ * measures what they cost. The same two library clients (lib-tx → lib-sink) on the bench
+ * emulator, 64 confirmed sends in flight, rounds alternating memory / file store; CPU is
+ * this process (both ends) per delivered message.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { firstValueFrom, from, lastValueFrom, mergeMap, toArray } from 'rxjs';
-import { createRexsysClient, type RexsysClient } from '../lib/index';
-import { fileStore } from '../lib/node/index';
-import { startEmulator } from '../lib/emulator/index';
+import * as path from 'node:path';
+import { from, lastValueFrom, mergeMap, toArray } from 'rxjs';
+import type * as NodeEntry from '../lib/node/index.js';
+import type { BenchConfig } from './config.js';
+import { median, progress, type BenchServer } from './harness.js';
+import { libClient, nextReady } from './lib-client.js';
+import { usesDist } from './lib.js';
 
-const N = Number(process.argv[2] ?? 2000);
-const PROJECTS = { demo: { 'KIOSK-KEY': 'kiosk-01', 'DISPLAY-KEY': 'display-01' } };
+const DIST_NODE = path.join(__dirname, '..', 'dist', 'cjs', 'node', 'index.js');
+const node = (): typeof NodeEntry => {
+  if (!usesDist) return require('../lib/node/index.js') as typeof NodeEntry;
+  if (!existsSync(DIST_NODE)) throw new Error('--dist: dist/cjs/node/index.js does not exist; run `npm run build` first.');
+  return require(DIST_NODE) as typeof NodeEntry;
+};
 
-async function ready(c: RexsysClient): Promise<void> {
-  await firstValueFrom(c.state$.pipe(mergeMap((s) => (s.status === 'ready' ? [s] : []))));
+export interface StoreCase {
+  readonly label: string;
+  /** Median over rounds, µs of CPU per delivered message (both ends). */
+  readonly cpuUsPerMessage: number;
+  readonly perSecond: number;
 }
 
-async function round(url: string, withStore: boolean, dir: string): Promise<{ ms: number; cpu: number; bytes?: number }> {
-  const path = join(dir, `display-${Date.now()}.store`);
-  const common = { url, project: 'demo', gracePeriod: 50, socket: { transports: ['websocket' as const] } };
-  const display = createRexsysClient({ ...common, productkey: 'DISPLAY-KEY', ...(withStore ? { store: fileStore(path) } : {}) });
-  const kiosk = createRexsysClient({ ...common, productkey: 'KIOSK-KEY' });
+export interface StoreResult {
+  readonly messages: number;
+  readonly reps: number;
+  readonly memory: StoreCase;
+  readonly file: StoreCase;
+  /** Median over rounds of (file / memory) CPU per message, paired round by round. */
+  readonly ratio: number;
+  readonly ratios: readonly number[];
+  /** The store file's size after the last file round, bytes. */
+  readonly fileBytes: number;
+}
+
+async function round(server: BenchServer, messages: number, file: string | undefined): Promise<{ cpu: number; perSecond: number }> {
+  const sink = libClient(server.url, 'lib-sink', file ? { store: node().fileStore(file) } : {});
+  const tx = libClient(server.url, 'lib-tx');
   let got = 0;
-  const sub = display.command$('n').subscribe(() => got++);
-  await Promise.all([ready(display), ready(kiosk)]);
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  await lastValueFrom(
-    from(Array.from({ length: N }, (_, i) => i)).pipe(
-      mergeMap((n) => kiosk.send({ receiver: 'display-01', command: 'n', data: { n } }, { delivery: 'confirmed' }), 64),
-      toArray(),
-    ),
-  );
-  const c = process.cpuUsage(c0);
-  const ms = performance.now() - t0;
-  if (got !== N) throw new Error(`received ${got} of ${N}`);
-  sub.unsubscribe();
-  kiosk.close();
-  display.close();
-  return { ms, cpu: c.user + c.system, bytes: withStore ? statSync(path).size : undefined };
+  const sub = sink.command$('sbench').subscribe(() => got++);
+  const holds = [tx.state$.subscribe(), sink.state$.subscribe()];
+  try {
+    await Promise.all([nextReady(tx), nextReady(sink)]);
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    await lastValueFrom(
+      from(Array.from({ length: messages }, (_, n) => n)).pipe(
+        mergeMap((n) => tx.send({ receiver: 'lib-sink', command: 'sbench', data: { n } }, { via: 'socket', delivery: 'confirmed', ttl: 60_000 }), 64),
+        toArray(),
+      ),
+    );
+    const c = process.cpuUsage(c0);
+    const ms = performance.now() - t0;
+    if (got !== messages) throw new Error(`store bench: the receiver got ${got} of ${messages}`);
+    return { cpu: (c.user + c.system) / messages, perSecond: (messages / ms) * 1000 };
+  } finally {
+    sub.unsubscribe();
+    holds.forEach((h) => h.unsubscribe());
+    tx.close();
+    sink.close();
+  }
 }
 
-void (async () => {
-  const emu = await startEmulator({ port: 0, projects: PROJECTS });
-  const dir = mkdtempSync(join(tmpdir(), 'rexsys-bench-store-'));
+export async function runStore(server: BenchServer, config: BenchConfig): Promise<StoreResult> {
+  const { messages, reps } = config.store;
+  const dir = mkdtempSync(path.join(tmpdir(), 'rexsys-bench-store-'));
+  const mem: Array<{ cpu: number; perSecond: number }> = [];
+  const fil: Array<{ cpu: number; perSecond: number }> = [];
+  let fileBytes = 0;
   try {
-    for (let i = 0; i < 2; i++) {
-      for (const withStore of [false, true]) {
-        const r = await round(emu.url, withStore, dir);
-        console.log(
-          `${withStore ? 'fileStore' : 'memory   '}  ${N} confirmed messages, 64 in flight: ${(r.ms / N).toFixed(3)} ms/msg, ` +
-            `${((r.cpu / N) | 0).toString()} µs CPU/msg (both ends)${r.bytes !== undefined ? `, store file ${r.bytes} bytes after close` : ''}`,
-        );
-      }
+    for (let i = 0; i < reps; i++) {
+      progress(`  store round ${i + 1}/${reps}`);
+      mem.push(await round(server, messages, undefined));
+      const file = path.join(dir, `sink-${i}.store`);
+      fil.push(await round(server, messages, file));
+      fileBytes = statSync(file).size;
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    await emu.close();
   }
-})();
+  const ratios = fil.map((f, i) => f.cpu / mem[i].cpu);
+  const sum = (rs: typeof mem, label: string): StoreCase => ({
+    label,
+    cpuUsPerMessage: median(rs.map((r) => r.cpu)),
+    perSecond: median(rs.map((r) => r.perSecond)),
+  });
+  return { messages, reps, memory: sum(mem, 'receiver in memory'), file: sum(fil, 'receiver with fileStore'), ratio: median(ratios), ratios, fileBytes };
+}
