@@ -10,7 +10,7 @@ import { RexsysTimeoutError, RexsysTransportError } from '../errors.js';
 import { encodeData } from '../protocol/encode-data.js';
 import { AnyEnvelope } from '../protocol/codecs.js';
 import { decodeWith } from '../protocol/report.js';
-import { scrub, scrubError } from '../security/secrets.js';
+import { scrubError } from '../security/secrets.js';
 
 /**
  * How a REST body is sent. `json`: `{"EncodeData": …}` as `application/json` (what the
@@ -51,14 +51,6 @@ function bodyOf(payload: unknown, format: BodyFormat): { data: string; contentTy
     default:
       return { data: JSON.stringify({ EncodeData: encoded }), contentType: 'application/json' };
   }
-}
-
-/**
- * A copy of an answer without any secret, kept on an error.
- * @deprecated use `scrub` from lib/security/secrets (this is an alias of it).
- */
-export function withoutTokens(value: unknown): unknown {
-  return scrub(value);
 }
 
 /** How many same-origin redirects a POST follows. */

@@ -7,11 +7,11 @@ import { createRexsysClient } from '../../client/create-client.js';
 import { RexsysError } from '../../errors.js';
 import { choiceOption, integerOption } from '../args.js';
 import { defineCommand } from '../command.js';
-import { CliFailure, EXIT_OK, UsageError, oneLine } from '../errors.js';
+import { CliFailure, EXIT_OK, oneLine } from '../errors.js';
 import { isStuck, jsonLine } from '../format.js';
 import { HELP_FLAG, SERVER_FLAGS, serverTarget } from '../server-flags.js';
 import { stuckFailure } from './listen.js';
-import { parseDataOption } from './send.js';
+import { messageFlags } from './send.js';
 
 /** Ms the command stays after the reply, so its confirmation leaves (the engine confirms a lone message on the next turn). */
 const CONFIRM_GRACE_MS = 50;
@@ -46,11 +46,7 @@ export const requestCommand = defineCommand({
   },
   async run(flags, term) {
     const target = serverTarget(flags, term.env, 'request');
-    const missing = (['to', 'command'] as const).filter((n) => flags[n] === undefined || flags[n]?.trim() === '');
-    if (missing.length > 0) throw new UsageError(`missing ${missing.map((n) => `--${n}`).join(', ')}`, 'request');
-    const receiver = flags.to as string;
-    const command = flags.command as string;
-    const data = parseDataOption(flags.data);
+    const { receiver, command, data } = messageFlags(flags, 'request');
     const channel = flags.channel === undefined ? 'client' : choiceOption('channel', flags.channel, ['client', 'user'] as const, 'request');
     const timeout = flags.timeout === undefined ? 10_000 : integerOption('timeout', flags.timeout, 1, 3_600_000, 'request');
     const ttl = flags.ttl === undefined ? undefined : integerOption('ttl', flags.ttl, 1, 3_600_000, 'request');

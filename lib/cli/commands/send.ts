@@ -15,15 +15,25 @@ import { isStuck, jsonLine } from '../format.js';
 import { HELP_FLAG, SERVER_FLAGS, serverTarget } from '../server-flags.js';
 import { stuckFailure } from './listen.js';
 
-/** Parses `--data`: any JSON value. A {@link UsageError} for text that is not JSON. */
-export function parseDataOption(text: string | undefined): unknown {
+/** Parses `--data`: any JSON value. A {@link UsageError} (of `commandName`) for text that is not JSON. */
+export function parseDataOption(text: string | undefined, commandName = 'send'): unknown {
   if (text === undefined) return {};
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
     const why = e instanceof Error ? oneLine(e.message) : 'not JSON';
-    throw new UsageError(`--data is not valid JSON (${why}); quote it for the shell, e.g. --data '{"url":"/a"}'`, 'send');
+    throw new UsageError(`--data is not valid JSON (${why}); quote it for the shell, e.g. --data '{"url":"/a"}'`, commandName);
   }
+}
+
+/** The message of `send` and `request`: `--to` and `--command` (required, not blank) and `--data` (JSON, default `{}`). */
+export function messageFlags(
+  flags: { readonly to?: string; readonly command?: string; readonly data?: string },
+  commandName: 'send' | 'request',
+): { readonly receiver: string; readonly command: string; readonly data: unknown } {
+  const missing = (['to', 'command'] as const).filter((n) => flags[n] === undefined || flags[n]?.trim() === '');
+  if (missing.length > 0) throw new UsageError(`missing ${missing.map((n) => `--${n}`).join(', ')}`, commandName);
+  return { receiver: flags.to as string, command: flags.command as string, data: parseDataOption(flags.data, commandName) };
 }
 
 /** `rexsys-rx send`: one message via `auto`, `socket` or `rest`; prints the receipt as one JSON line. */
@@ -69,11 +79,7 @@ export const sendCommand = defineCommand({
   },
   async run(flags, term) {
     const target = serverTarget(flags, term.env, 'send');
-    const missing = (['to', 'command'] as const).filter((n) => flags[n] === undefined || flags[n]?.trim() === '');
-    if (missing.length > 0) throw new UsageError(`missing ${missing.map((n) => `--${n}`).join(', ')}`, 'send');
-    const receiver = flags.to as string;
-    const command = flags.command as string;
-    const data = parseDataOption(flags.data);
+    const { receiver, command, data } = messageFlags(flags, 'send');
     const via: Via = flags.via === undefined ? 'auto' : choiceOption('via', flags.via, ['auto', 'socket', 'rest'] as const, 'send');
     const channel = flags.channel === undefined ? 'client' : choiceOption('channel', flags.channel, ['client', 'user'] as const, 'send');
     const timeout = flags.timeout === undefined ? 15_000 : integerOption('timeout', flags.timeout, 1, 3_600_000, 'send');
