@@ -88,10 +88,6 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
   const o = resolveClientOptions(options);
   const commands: CommandCodecs = o.commands;
   const heartbeat = resolveHeartbeat(options.heartbeat);
-  const deliveryMode = options.delivery ?? 'server';
-  if (deliveryMode !== 'server' && deliveryMode !== 'confirmed') {
-    throw new RexsysArgumentError(`delivery must be 'server' or 'confirmed', got ${String(deliveryMode)}.`);
-  }
 
   // ---- events → state (one reducer), metrics (one fold), events$ -------------------------------
   const state = new BehaviorSubject<ConnectionState>(INITIAL_STATE);
@@ -225,6 +221,11 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       };
     });
 
+  /** Holds the connection until the returned release is called (the delivery engine's and request/reply's pending work). */
+  const holdConnection = (): (() => void) => {
+    const holding = session$.subscribe();
+    return () => holding.unsubscribe();
+  };
   // Subscribing to the connection first means the first state a subscriber sees is already `connecting`.
   const state$ = defer(() => (isClosed() ? of(state.value) : merge(session$, state)));
   /** `inner`, holding the connection open while subscribed; completes on close (request/reply's streams). */
@@ -258,12 +259,11 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
   const transmit = (receiver: string, command: string, data: unknown, via: Via, timeout: number): Observable<SendReceipt> => {
     // A socket send emits its own events, sendAcked and sendFailed included (./send-socket.ts).
     if (resolveVia(via) === 'socket') return sendOverSocket(socketSender, receiver, command, data, timeout);
-    const transport = 'rest';
     // close() fails pending sends: socket ones through the outbox, REST ones here.
     return race(sendOverRest(restSender, receiver, command, data, timeout), closedWhilePending$).pipe(
       tap({
-        next: (receipt) => emit({ type: 'sendAcked', via: transport, receiver, command, acked: receipt.acked ?? true }),
-        error: (e: unknown) => emit({ type: 'sendFailed', via: transport, receiver, command, error: asRexsysError(e) }),
+        next: (receipt) => emit({ type: 'sendAcked', via: 'rest', receiver, command, acked: receipt.acked ?? true }),
+        error: (e: unknown) => emit({ type: 'sendFailed', via: 'rest', receiver, command, error: asRexsysError(e) }),
       }),
     );
   };
@@ -295,10 +295,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
         deliver(message);
         return true;
       },
-      hold: () => {
-        const held = session$.subscribe();
-        return () => held.unsubscribe();
-      },
+      hold: holdConnection,
       uid: randomId,
       now: () => Date.now(),
       scheduler: asyncScheduler,
@@ -326,10 +323,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
   // ── request/reply (lib/request), on top of the delivery engine ──
   const rpc: RequestReply = new RequestReply({
     confirmedSend: (receiver, command, data, sendOptions) => delivery.send(receiver, command, data, sendOptions),
-    hold: () => {
-      const holding = session$.subscribe();
-      return () => holding.unsubscribe();
-    },
+    hold: holdConnection,
     held,
     requestCodec: (command) => codecOf(commands, command),
     replyCodec: (command) => codecOf((options.replies ?? {}) as CommandCodecs, command),
@@ -367,7 +361,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
         reportError(error);
         throw error;
       }
-      const { delivery: mode = deliveryMode, ttl } = sendOptions;
+      const { delivery: mode = o.delivery, ttl } = sendOptions;
       // A failed send errors its own subscriber and is also reported on errors$.
       if (mode !== 'confirmed' && resolveVia(via) === 'socket') return startSocketSend(socketSender, subscriber, receiver, command, data, timeout, reportError);
       const send$ = mode === 'confirmed' ? delivery.send(receiver, command, data, { via, ttl, timeout }) : transmit(receiver, command, data, via, timeout);
@@ -388,7 +382,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
   ): Observable<FanOutResult> =>
     from(message.receivers).pipe(
       // Confirmed: every receiver at once (one offline receiver must not hold up the others for its ttl).
-      ((sendOptions?.delivery ?? deliveryMode) === 'confirmed' ? mergeMap : concatMap)((receiver: string) =>
+      ((sendOptions?.delivery ?? o.delivery) === 'confirmed' ? mergeMap : concatMap)((receiver: string) =>
         send({ receiver, command: message.command, data: message.data }, sendOptions).pipe(
           map((receipt): FanOutResult => ({ receiver, ok: true, receipt })),
           catchError((e: unknown) => of<FanOutResult>({ receiver, ok: false, error: asRexsysError(e) })),

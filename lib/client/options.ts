@@ -7,7 +7,7 @@ export const DEFAULT_STABLE_PERIOD = 10_000;
 
 /** {@link RexsysClientOptions} checked, with every default filled in. */
 export type ResolvedClientOptions<C extends CommandCodecs> = Required<
-  Omit<RexsysClientOptions<C>, 'productkey' | 'credentials' | 'http' | 'backoff' | 'delivery' | 'confirmation' | 'replies' | 'store' | 'heartbeat' | 'logger'>
+  Omit<RexsysClientOptions<C>, 'productkey' | 'credentials' | 'http' | 'backoff' | 'confirmation' | 'replies' | 'store' | 'heartbeat' | 'logger'>
 > &
   Pick<RexsysClientOptions<C>, 'productkey' | 'credentials' | 'http'> & { readonly backoff: RetryBackoffOptions };
 
@@ -85,6 +85,7 @@ export function resolveClientOptions<C extends CommandCodecs>(options: RexsysCli
     http,
     channel: oneOf('channel', options.channel ?? 'client', ['client', 'user'] as const),
     transport: oneOf('transport', options.transport ?? 'auto', ['auto', 'socket', 'rest'] as const),
+    delivery: oneOf('delivery', options.delivery ?? 'server', ['server', 'confirmed'] as const),
     backoff: checkBackoff(options.backoff ?? {}),
     loginTimeout: positive('loginTimeout', options.loginTimeout ?? 10_000),
     helloTimeout: positive('helloTimeout', options.helloTimeout ?? 1_000),

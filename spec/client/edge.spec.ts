@@ -48,6 +48,7 @@ describe('client edge cases', () => {
     ['restRetries 2.5', { restRetries: 2.5 }],
     ['channel "admin"', { channel: 'admin' as 'client' }],
     ['transport "carrier pigeon"', { transport: 'carrier pigeon' as 'auto' }],
+    ['delivery "sometimes"', { delivery: 'sometimes' as 'server' }],
   ] as Array<[string, Partial<RexsysClientOptions>]>)('refuses %s with a RexsysArgumentError', (_what, bad) => {
     expect(() => createRexsysClient({ url: 'http://127.0.0.1:1', project: 'demo', productkey: 'k', ...bad })).toThrow(RexsysArgumentError);
   });
