@@ -232,7 +232,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
   const held = <T>(inner: Observable<T>): Observable<T> => defer(() => (isClosed() ? EMPTY : merge(session$, inner).pipe(takeUntil(closing))));
 
   // ---- sending ---------------------------------------------------------------------------------
-  const socketSender = { channel: o.channel, outbox, session$: connection.session$, emit, hold };
+  const socketSender = { channel: o.channel, outbox, emit, hold };
   const restSender = {
     url: o.url,
     project: o.project,

@@ -2,30 +2,17 @@ import { Observable, type Subscriber, type Unsubscribable } from 'rxjs';
 import { RexsysSendError, RexsysTimeoutError, type RexsysError } from '../errors.js';
 import type { Channel, RequestMessage } from '../protocol/codecs.js';
 import type { ClientEvent } from './events.js';
-import { SessionHold } from './hold.js';
+import type { SessionHold } from './hold.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
-import type { Session } from './session.js';
 import type { SendReceipt } from './types.js';
 
 /** What a socket send needs from its client. */
 export interface SocketSender {
   readonly channel: Channel;
   readonly outbox: Outbox;
-  /** The connection's shared session stream: subscribing holds the socket open. */
-  readonly session$: Observable<Session | undefined>;
   readonly emit: (event: ClientEvent) => void;
-  /** The client's hold on the connection, which each pending send counts in. @default one per outbox, on `session$` */
-  readonly hold?: SessionHold;
-}
-
-/** The holds of senders that bring none: one per outbox. */
-const ownHolds = new WeakMap<Outbox, SessionHold>();
-
-function holdOf(s: SocketSender): SessionHold {
-  if (s.hold) return s.hold;
-  let hold = ownHolds.get(s.outbox);
-  if (!hold) ownHolds.set(s.outbox, (hold = new SessionHold(s.session$, s.outbox)));
-  return hold;
+  /** The client's hold on the connection (on its session stream, driving `outbox`), which each pending send counts in. */
+  readonly hold: SessionHold;
 }
 
 /**
@@ -71,7 +58,7 @@ export function startSocketSend(
   s.emit({ type: 'sendQueued', receiver, command });
   if (timeout > 0) send.timer = setTimeout(timedOut, timeout, send, timeout);
   // Drains at once when a session is up (the send may have settled by the time this returns).
-  send.hold = holdOf(s);
+  send.hold = s.hold;
   send.hold.acquire();
   return send;
 }

@@ -4,6 +4,7 @@
  * the connection while pending, and times out. Fake sockets, jest fake timers.
  */
 import { firstValueFrom } from 'rxjs';
+import { SessionHold } from '../../lib/client/hold';
 import { Outbox } from '../../lib/client/outbox';
 import { sendOverSocket } from '../../lib/client/send-socket';
 import type { RexsysError } from '../../lib/errors';
@@ -18,7 +19,7 @@ afterEach(() => {
 function setup(acks = true) {
   const h = harness({ gracePeriod: 500 });
   const outbox = new Outbox(10, acks);
-  const sender = { channel: 'client' as const, outbox, session$: h.connection.session$, emit: h.emit };
+  const sender = { channel: 'client' as const, outbox, emit: h.emit, hold: new SessionHold(h.connection.session$, outbox) };
   const send = (data: unknown, timeout = 5_000) =>
     firstValueFrom(sendOverSocket(sender, 'display-01', 'show', data, timeout)).then(
       (r) => `ok ${String(r.acked)}`,
