@@ -22,7 +22,7 @@ import {
 } from 'rxjs';
 import type { RexsysCredentials } from '../auth/certify.js';
 import { RexsysArgumentError, RexsysClockSkewError, RexsysClosedError, RexsysEncodingError, asRexsysError, type RexsysError } from '../errors.js';
-import { TouidMessage, type RexsysMessage } from '../protocol/codecs.js';
+import { TouidMessage, touidOf, type RexsysMessage } from '../protocol/codecs.js';
 import { decodeWith } from '../protocol/report.js';
 import { decodeMessageData } from '../operators/of-command.js';
 import { createConnection } from './connection.js';
@@ -152,15 +152,23 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     emit({ type: 'messageReceived', command: message.command });
     dispatcher.dispatch(message);
   };
+  /** Every `touid` payload, called by socket.io itself: nothing it does may throw into socket.io (a bug is reported on errors$, E_INTERNAL). */
   const receive = (payload: unknown): void => {
-    // Our own heartbeat, routed back by the server (or another client's of the same uid): never the application's.
-    if ((payload as { command?: unknown } | null)?.command === HEARTBEAT_COMMAND) return;
-    const decoded = decodeWith(TouidMessage, payload, 'touid');
-    // confirmed delivery: envelopes and confirmations are the engine's; plain messages go on.
-    if (E.isRight(decoded)) {
+    try {
+      // Our own heartbeat, routed back by the server (or another client's of the same uid): never the application's.
+      if ((payload as { command?: unknown } | null)?.command === HEARTBEAT_COMMAND) return;
+      const message = touidOf(payload);
+      if (message === undefined) {
+        const decoded = decodeWith(TouidMessage, payload, 'touid');
+        if (E.isLeft(decoded)) decodeFailed(decoded.left);
+        return;
+      }
+      // confirmed delivery: envelopes and confirmations are the engine's; plain messages go on.
       // request/reply: a plain request or reply is taken there (a request nobody answers goes on).
-      if (!delivery.receive(decoded.right) && rpc.take(decoded.right) !== true) deliver(decoded.right);
-    } else decodeFailed(decoded.left);
+      if (!delivery.receive(message) && rpc.take(message) !== true) deliver(message);
+    } catch (e) {
+      reportError(asRexsysError(e));
+    }
   };
 
   const connection = createConnection({
@@ -208,12 +216,14 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       const remove = dispatcher.add(
         command,
         codec
-          ? (message) => {
-              const decoded = decodeMessageData(message, codec);
-              if (E.isRight(decoded)) subscriber.next(decoded.right);
-              else decodeFailed(decoded.left);
+          ? {
+              next: (message) => {
+                const decoded = decodeMessageData(message, codec);
+                if (E.isRight(decoded)) subscriber.next(decoded.right);
+                else decodeFailed(decoded.left);
+              },
             }
-          : (message) => subscriber.next(message),
+          : subscriber,
       );
       return () => {
         remove();

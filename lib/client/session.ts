@@ -25,7 +25,7 @@ import { HELLO_EVENT } from '../protocol/hello-parser.js';
 import { decodeWith } from '../protocol/report.js';
 import { scrub, scrubText } from '../security/secrets.js';
 import { heartbeat, type HeartbeatOptions } from '../liveness/heartbeat.js';
-import { packetsOf, probeOverSocket } from '../liveness/heartbeat-probe.js';
+import { acksOf, activityOf, probeOverSocket } from '../liveness/heartbeat-probe.js';
 import type { Channel } from '../protocol/codecs.js';
 import { reasonOf, withReason, type ClientEvent } from './events.js';
 
@@ -187,7 +187,11 @@ export function loginSession(o: SessionOptions): Observable<Session> {
       }),
     );
 
-    const touid$ = on$<unknown>(socket, 'touid').pipe(tap(o.onTouid), ignoreElements());
+    // Every message's path: socket.io calls onTouid itself (no operator chain in between).
+    const touid$ = new Observable<never>(() => {
+      socket.on('touid', o.onTouid);
+      return () => socket.off('touid', o.onTouid);
+    });
 
     // Logged in: prove the link at the heartbeat's pace; a missed probe ends the session (reason 'heartbeat').
     const hb = o.heartbeat;
@@ -198,7 +202,8 @@ export function loginSession(o: SessionOptions): Observable<Session> {
               of(session),
               heartbeat(hb, {
                 probe: () => probeOverSocket(socket, o.channel, session.uid, hb.timeout),
-                activity$: packetsOf(socket),
+                activity$: activityOf(socket),
+                answers$: acksOf(socket),
                 wake$: o.wake$,
               }).pipe(
                 tap((rtt) => emit({ type: 'heartbeat', rtt })),

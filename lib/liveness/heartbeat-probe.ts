@@ -24,30 +24,53 @@ export function probeOverSocket(socket: Socket, channel: Channel, uid: string, t
   });
 }
 
+/** The engine.io socket under a socket.io socket, as far as the proofs below use it. */
+type Engine = { on?: (e: string, l: (p: never) => void) => void; off?: (e: string, l: (p: never) => void) => void } | undefined;
+
 /**
- * Proofs the link is alive: every incoming event but our own heartbeat echo, every ack
- * (a busy sender receives little else), and the server's engine.io pings. Counting the
- * echo that the server routes back just before the probe's ack would cancel the probe and
- * lose its round trip. Each check is O(1) per packet (the first character of the packet).
+ * Proofs the link is alive, watched all the time: every incoming `touid` but our own
+ * heartbeat echo (counting the echo, which the server routes back just before the
+ * probe's ack, would cancel the probe and lose its round trip), and the server's
+ * engine.io pings. It is on every message's path, so a message only sets a flag: the
+ * proofs of one turn of the event loop are emitted once, a microtask later.
  */
-export function packetsOf(socket: Socket): Observable<unknown> {
-  return new Observable<unknown>((subscriber) => {
-    const onEvent = (event: string, payload?: unknown) => {
-      if (event === 'touid' && (payload as { command?: unknown } | null)?.command === HEARTBEAT_COMMAND) return;
-      subscriber.next(event);
+export function activityOf(socket: Socket): Observable<void> {
+  return new Observable<void>((subscriber) => {
+    let pending = false;
+    const flush = () => {
+      pending = false;
+      subscriber.next();
     };
-    // socket.io packet types ACK (3) and BINARY_ACK (6); engine.io pings.
-    const onPacket = (packet: { type?: string; data?: unknown }) => {
-      if (packet.type === 'ping') subscriber.next('ping');
-      else if (packet.type === 'message' && typeof packet.data === 'string' && (packet.data[0] === '3' || packet.data[0] === '6')) subscriber.next('ack');
+    const proof = () => {
+      if (pending) return;
+      pending = true;
+      queueMicrotask(flush);
     };
-    const engine = socket.io.engine as unknown as
-      { on?: (e: string, l: (p: never) => void) => void; off?: (e: string, l: (p: never) => void) => void } | undefined;
-    socket.onAny(onEvent);
-    engine?.on?.('packet', onPacket);
+    const onTouid = (payload?: unknown) => {
+      if ((payload as { command?: unknown } | null)?.command !== HEARTBEAT_COMMAND) proof();
+    };
+    const engine = socket.io.engine as unknown as Engine;
+    socket.on('touid', onTouid);
+    engine?.on?.('ping', proof);
     return () => {
-      socket.offAny(onEvent);
-      engine?.off?.('packet', onPacket);
+      socket.off('touid', onTouid);
+      engine?.off?.('ping', proof);
     };
+  });
+}
+
+/**
+ * Acks of any `request` (socket.io packet types ACK and BINARY_ACK): a busy sender
+ * receives little else, and its probe's ack queues behind its sends'. The check runs on
+ * every packet, so it is watched only while a probe is out (the heartbeat's `answers$`).
+ */
+export function acksOf(socket: Socket): Observable<void> {
+  return new Observable<void>((subscriber) => {
+    const onPacket = (packet: { type?: string; data?: unknown }) => {
+      if (packet.type === 'message' && typeof packet.data === 'string' && (packet.data[0] === '3' || packet.data[0] === '6')) subscriber.next();
+    };
+    const engine = socket.io.engine as unknown as Engine;
+    engine?.on?.('packet', onPacket);
+    return () => engine?.off?.('packet', onPacket);
   });
 }

@@ -36,8 +36,13 @@ export interface HeartbeatSource {
    * `request` the server acks (see docs/guide.md, "Liveness").
    */
   readonly probe: () => Observable<unknown>;
-  /** Anything that proves the link is alive (an incoming packet, an ack): restarts the silence count. */
+  /** Anything that proves the link is alive (an incoming message, a ping): restarts the silence count, and answers a probe that is out. */
   readonly activity$?: Observable<unknown>;
+  /**
+   * Proofs that count only while a probe is out, subscribed only then: what is too costly
+   * to watch all the time (the client: the acks of every send). @default EMPTY
+   */
+  readonly answers$?: Observable<unknown>;
   /** Reasons to probe at once (the browser went `offline` or came back, the page became visible). */
   readonly wake$?: Observable<unknown>;
   /** Timers. @default asyncScheduler */
@@ -80,14 +85,14 @@ export function resolveHeartbeat(options: HeartbeatOptions | false | undefined):
  * session$.pipe(
  *   switchMap((s) => heartbeat({ interval: 5000, timeout: 3000 }, {
  *     probe: () => ackOf(s.socket, 'request', ping),
- *     activity$: packetsOf(s.socket),
+ *     activity$: incomingOf(s.socket),
  *   })),
  * ).subscribe({ next: (rtt) => console.log('rtt', rtt), error: (e) => console.log(e.reason) }); // 'heartbeat'
  * ```
  */
 export function heartbeat(options: HeartbeatOptions, source: HeartbeatSource): Observable<number> {
   const { interval, timeout } = resolveHeartbeat(options) as Required<HeartbeatOptions>;
-  const { probe, activity$ = EMPTY, wake$ = EMPTY, scheduler = asyncScheduler, asap = asapScheduler } = source;
+  const { probe, activity$ = EMPTY, answers$ = EMPTY, wake$ = EMPTY, scheduler = asyncScheduler, asap = asapScheduler } = source;
 
   return defer(() => {
     // Activity only stamps the time (it is on the receive path: no timer or subscription per
@@ -120,7 +125,7 @@ export function heartbeat(options: HeartbeatOptions, source: HeartbeatSource): O
           // Activity while the probe is out proves the link too. A microtask later, so that the
           // probe's own ack (a packet, then its callback, in one synchronous stack) reports its
           // round trip first. (Merged with NEVER: an activity$ that completes must not win.)
-          merge(activity$, NEVER).pipe(
+          merge(activity$, answers$, NEVER).pipe(
             take(1),
             observeOn(asap),
             map(() => -1),

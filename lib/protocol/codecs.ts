@@ -198,25 +198,32 @@ const TouidShape = t.intersection(
 const isOptionalString = (v: unknown) => v === undefined || typeof v === 'string';
 
 /**
+ * A valid `touid` payload as a {@link RexsysMessage}, checked by hand (no intermediate
+ * objects: it is on every message's path); `undefined` when it is not valid, and
+ * {@link TouidMessage} then says why.
+ */
+export function touidOf(u: unknown): RexsysMessage | undefined {
+  if (typeof u !== 'object' || u === null || Array.isArray(u)) return undefined;
+  const r = u as Record<string, unknown>;
+  if (typeof r.command !== 'string' || !isOptionalString(r.sender) || !isOptionalString(r.receiver) || !isOptionalString(r.channel)) return undefined;
+  const message: { -readonly [K in keyof RexsysMessage]: RexsysMessage[K] } = { command: r.command, data: normaliseData(r.data) };
+  if (r.sender !== undefined) message.sender = r.sender;
+  if (r.receiver !== undefined) message.receiver = r.receiver;
+  if (r.channel !== undefined) message.channel = r.channel;
+  return message;
+}
+
+/**
  * A received `touid` message: `{ command, data }`, possibly with `sender`, `receiver`,
- * `channel`; `data` normalised by {@link normaliseData}. This codec is on every
- * message's path, so valid input is checked by hand (no intermediate objects); invalid
- * input goes through the structural codec for its detailed report.
+ * `channel`; `data` normalised by {@link normaliseData}. Valid input is checked by
+ * {@link touidOf}; invalid input goes through the structural codec for its detailed report.
  */
 export const TouidMessage = new t.Type<RexsysMessage, RexsysMessage, unknown>(
   'TouidMessage',
   (u): u is RexsysMessage => TouidShape.is(u),
   (u, context) => {
-    if (typeof u === 'object' && u !== null && !Array.isArray(u)) {
-      const r = u as Record<string, unknown>;
-      if (typeof r.command === 'string' && isOptionalString(r.sender) && isOptionalString(r.receiver) && isOptionalString(r.channel)) {
-        const message: { -readonly [K in keyof RexsysMessage]: RexsysMessage[K] } = { command: r.command, data: normaliseData(r.data) };
-        if (r.sender !== undefined) message.sender = r.sender;
-        if (r.receiver !== undefined) message.receiver = r.receiver;
-        if (r.channel !== undefined) message.channel = r.channel;
-        return t.success(message);
-      }
-    }
+    const message = touidOf(u);
+    if (message !== undefined) return t.success(message);
     // Report as the structural codec would (its members, not this wrapper, in the path).
     const last = context[context.length - 1];
     return TouidShape.validate(u, [...context.slice(0, -1), { ...last, type: TouidShape }]);

@@ -7,8 +7,8 @@ describe('Dispatcher', () => {
   it('routes by command and to every-message listeners', () => {
     const d = new Dispatcher();
     const seen: string[] = [];
-    const offAll = d.add(undefined, (m) => seen.push(`all:${m.command}`));
-    const offShow = d.add('show', (m) => seen.push(`show:${String(m.data)}`));
+    const offAll = d.add(undefined, { next: (m) => seen.push(`all:${m.command}`) });
+    const offShow = d.add('show', { next: (m) => seen.push(`show:${String(m.data)}`) });
     d.dispatch({ command: 'show', data: 1 });
     d.dispatch({ command: 'hide', data: 2 });
     expect(seen).toEqual(['all:show', 'show:1', 'all:hide']);
@@ -22,11 +22,13 @@ describe('Dispatcher', () => {
   it('survives a listener removing itself during dispatch', () => {
     const d = new Dispatcher();
     const seen: number[] = [];
-    const off1 = d.add('x', () => {
-      seen.push(1);
-      off1();
+    const off1 = d.add('x', {
+      next: () => {
+        seen.push(1);
+        off1();
+      },
     });
-    d.add('x', () => seen.push(2));
+    d.add('x', { next: () => seen.push(2) });
     d.dispatch({ command: 'x', data: null });
     d.dispatch({ command: 'x', data: null });
     expect(seen).toEqual([1, 2, 2]);

@@ -3,6 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { RexsysTransportError } from '../../lib/errors';
 import { browserWake } from '../../lib/liveness/browser-wake';
 import { heartbeat, resolveHeartbeat } from '../../lib/liveness/heartbeat';
+import { HEARTBEAT_COMMAND, acksOf, activityOf } from '../../lib/liveness/heartbeat-probe';
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
@@ -110,5 +111,78 @@ describe('browserWake', () => {
     sub.unsubscribe();
     win.dispatchEvent(new Event('offline'));
     expect(seen).toEqual(['offline', 'online', 'visible', 'pageshow']);
+  });
+});
+
+describe('heartbeat answers$ (proofs watched only while a probe is out)', () => {
+  it('answers a probe that is out, and is not subscribed between probes', () => {
+    scheduler().run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      const answers = hot('---x---x-------');
+      const rtt$ = heartbeat({ interval: 5, timeout: 3 }, { probe: () => cold('-'), answers$: answers });
+      // probe at 5, not answered by itself; the answer at 7 proves the link (no round trip); the next probe goes at 12 and is still out when we stop watching at 15
+      expectObservable(rtt$, '^ 14ms !').toBe('-');
+      expectSubscriptions(answers.subscriptions).toBe(['-----^-!', '------------^--!']);
+    });
+  });
+});
+
+describe('activityOf / acksOf (the client proofs, on a socket.io socket)', () => {
+  class FakeEmitter {
+    private readonly listeners = new Map<string, Set<(p?: unknown) => void>>();
+    on(event: string, l: (p?: unknown) => void) {
+      if (!this.listeners.has(event)) this.listeners.set(event, new Set());
+      this.listeners.get(event)!.add(l);
+    }
+    off(event: string, l: (p?: unknown) => void) {
+      this.listeners.get(event)?.delete(l);
+    }
+    fire(event: string, p?: unknown) {
+      for (const l of this.listeners.get(event) ?? []) l(p);
+    }
+    count(): number {
+      let n = 0;
+      for (const s of this.listeners.values()) n += s.size;
+      return n;
+    }
+  }
+  const fakeSocket = () => {
+    const engine = new FakeEmitter();
+    const socket = Object.assign(new FakeEmitter(), { io: { engine } });
+    return { socket, engine, asSocket: socket as unknown as Parameters<typeof activityOf>[0] };
+  };
+
+  it('emits once per turn for any number of messages, not for our heartbeat echo; pings count', async () => {
+    const { socket, engine, asSocket } = fakeSocket();
+    let proofs = 0;
+    const sub = activityOf(asSocket).subscribe(() => proofs++);
+    for (let i = 0; i < 500; i++) socket.fire('touid', { command: 'show', data: i });
+    expect(proofs).toBe(0); // a microtask later
+    await Promise.resolve();
+    expect(proofs).toBe(1);
+    socket.fire('touid', { command: HEARTBEAT_COMMAND, data: {} });
+    socket.fire('touid', null);
+    await Promise.resolve();
+    expect(proofs).toBe(2); // the echo does not count; a null payload is a message like any other (decode reports it)
+    socket.fire('touid', { command: HEARTBEAT_COMMAND, data: {} });
+    await Promise.resolve();
+    expect(proofs).toBe(2);
+    engine.fire('ping');
+    await Promise.resolve();
+    expect(proofs).toBe(3);
+    sub.unsubscribe();
+    expect(socket.count() + engine.count()).toBe(0);
+  });
+
+  it('acksOf emits on ACK and BINARY_ACK packets only', () => {
+    const { socket, engine, asSocket } = fakeSocket();
+    let acks = 0;
+    const sub = acksOf(asSocket).subscribe(() => acks++);
+    engine.fire('packet', { type: 'message', data: '2/io/p/client,["touid",{}]' });
+    engine.fire('packet', { type: 'message', data: '3/io/p/client,12[{}]' });
+    engine.fire('packet', { type: 'message', data: '6/io/p/client,13[]' });
+    engine.fire('packet', { type: 'ping' });
+    expect(acks).toBe(2);
+    sub.unsubscribe();
+    expect(socket.count() + engine.count()).toBe(0);
   });
 });
