@@ -16,6 +16,8 @@ const config: Config = {
   // Everything in node_modules stays untransformed except @angular/*.
   transformIgnorePatterns: ['/node_modules/(?!@angular/)', '\\.pnp\\.[^\\/]+$'],
   moduleNameMapper: {
+    // The on-demand loader's import() cannot run in jest's CommonJS VM: see spec/support/load-reliable.ts.
+    '^\\./load-reliable\\.js$': '<rootDir>/spec/support/load-reliable.ts',
     // Sources import with explicit `.js` extensions (for Node ESM); jest resolves the `.ts` file.
     '^(\\.{1,2}/.*)\\.js$': '$1',
     // Examples import the package by name, as users do: map it to the sources.

@@ -45,10 +45,17 @@ const variants = [
   { label: 'everything (peers included)', external: [] },
 ];
 
+/**
+ * Bundles `entry` (a file, or `{ contents }` for an app's own import line) with code
+ * splitting, as an app's bundler does: `up` is what loads with the entry, `later` the
+ * chunks it loads on first use (confirmed delivery and request/reply, `import()`).
+ */
 async function measure(entry, external) {
   const result = await build({
-    entryPoints: [entry],
+    ...(typeof entry === 'string' ? { entryPoints: [entry] } : { stdin: { contents: entry.contents, resolveDir: root, loader: 'ts' } }),
     bundle: true,
+    splitting: true,
+    outdir: join(root, 'dist', '.size'),
     platform: 'browser',
     format: 'esm',
     target: 'es2020',
@@ -61,13 +68,29 @@ async function measure(entry, external) {
     logLevel: 'warning',
     define: { 'process.env.NODE_ENV': '"production"' },
   });
-  const code = result.outputFiles[0].contents;
   for (const [file, input] of Object.entries(result.metafile.inputs)) {
     for (const imp of input.imports) {
       if (imp.path.startsWith('node:')) throw new Error(`browser bundle imports ${imp.path} (from ${file})`);
     }
   }
-  return { min: code.byteLength, gzip: gzipSync(code, { level: constants.Z_BEST_COMPRESSION }).byteLength };
+  const sizes = { up: { min: 0, gzip: 0 }, later: { min: 0, gzip: 0 } };
+  const outputs = result.metafile.outputs;
+  /** Chunks reached from the entry by static imports load with it; the rest on first use. */
+  const entryOut = Object.keys(outputs).find((o) => outputs[o].entryPoint !== undefined);
+  const upFront = new Set();
+  const visit = (o) => {
+    if (upFront.has(o)) return;
+    upFront.add(o);
+    for (const imp of outputs[o].imports) if (imp.kind === 'import-statement' && outputs[imp.path]) visit(imp.path);
+  };
+  visit(entryOut);
+  for (const file of result.outputFiles) {
+    const rel = file.path.slice(root.length + 1);
+    const part = upFront.has(rel) ? sizes.up : sizes.later;
+    part.min += file.contents.byteLength;
+    part.gzip += gzipSync(file.contents, { level: constants.Z_BEST_COMPRESSION }).byteLength;
+  }
+  return sizes;
 }
 
 const kB = (n) => `${(n / 1024).toFixed(1)} kB`;
@@ -78,16 +101,22 @@ for (const entry of entries) {
     rows.push({ label: name, ...(await measure(entry.file, [...external, ...entry.framework])) });
   }
 }
+// What an app that only creates a client and reads its streams pays (the rest of the entry tree-shakes away).
+rows.push({
+  label: "an app's `import { createRexsysClient } from 'rexsys-rx'`: own code only",
+  ...(await measure({ contents: "import { createRexsysClient } from './lib/index.ts'; export const make = createRexsysClient;" }, [...PEERS, ...DEPS])),
+});
 
 const table = [
-  '| rexsys-rx in a browser bundle (esbuild, minified ESM) | min | min + gzip |',
-  '| --- | ---: | ---: |',
-  ...rows.map((r) => `| ${r.label} | ${kB(r.min)} | ${kB(r.gzip)} |`),
+  '| rexsys-rx in a browser bundle (esbuild, minified ESM, code splitting) | loaded up front, min | min + gzip | loaded on first use, min + gzip |',
+  '| --- | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.label} | ${kB(r.up.min)} | ${kB(r.up.gzip)} | ${kB(r.later.gzip)} |`),
 ].join('\n');
 
 const width = Math.max(...rows.map((r) => r.label.length));
-console.log(`${'bundle'.padEnd(width)}  ${'min'.padStart(10)}  ${'min+gz'.padStart(10)}`);
-for (const r of rows) console.log(`${r.label.padEnd(width)}  ${String(r.min).padStart(10)}  ${String(r.gzip).padStart(10)}   (${kB(r.min)} / ${kB(r.gzip)})`);
+console.log(`${'bundle'.padEnd(width)}  ${'min'.padStart(8)}  ${'min+gz'.padStart(8)}  ${'on use, min+gz'.padStart(15)}`);
+for (const r of rows)
+  console.log(`${r.label.padEnd(width)}  ${String(r.up.min).padStart(8)}  ${String(r.up.gzip).padStart(8)}  ${String(r.later.gzip).padStart(15)}`);
 
 if (process.argv.includes('--no-write')) process.exit(0);
 for (const readme of readmes) {

@@ -41,11 +41,16 @@ import { browserWake } from '../liveness/browser-wake.js';
 import { resolveHeartbeat } from '../liveness/heartbeat.js';
 import { HEARTBEAT_COMMAND } from '../liveness/heartbeat-probe.js';
 // confirmed delivery (lib/delivery)
-import { DeliveryEngine, deliveryEngine } from '../delivery/delivery-engine.js';
+import type { DeliveryEngine } from '../delivery/delivery-engine.js';
+import { ReliableOnDemand, deliveryEngine, requestReply } from './reliable-on-demand.js';
 import { resolveDeliveryOptions } from '../delivery/delivery-options.js';
 import { randomId } from '../delivery/random-id.js';
 // request/reply (lib/request)
-import { RequestReply, requestReply } from '../request/request-reply.js';
+import type { RequestReply } from '../request/request-reply.js';
+import type { ReplyHandler } from '../request/responder.js';
+import type { RequestOptions } from '../request/types.js';
+import { openStore } from '../store/open-store.js';
+import { storeContextOf } from '../store/types.js';
 import type { RexsysOutbox } from '../store/outbox.js';
 
 /** Internal hooks for tests and benchmarks; not part of the public API. */
@@ -165,7 +170,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       }
       // confirmed delivery: envelopes and confirmations are the engine's; plain messages go on.
       // request/reply: a plain request or reply is taken there (a request nobody answers goes on).
-      if (!delivery.receive(message) && rpc.take(message) !== true) deliver(message);
+      if (!reliable.receive(message)) deliver(message);
     } catch (e) {
       reportError(asRexsysError(e));
     }
@@ -293,60 +298,72 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     }
   };
 
-  // ── confirmed delivery (lib/delivery): the engine and its host ──
-  const delivery = new DeliveryEngine(
-    {
-      transmit,
-      handOver: (message) => {
-        // request/reply: requests and replies are taken (or not) there, never dispatched.
-        const taken: boolean | undefined = rpc.take(message);
-        if (taken !== undefined) return taken;
-        if (!dispatcher.listens(message.command)) return false;
-        deliver(message);
-        return true;
-      },
-      hold: holdConnection,
-      uid: randomId,
-      now: () => Date.now(),
-      scheduler: asyncScheduler,
-      report: reportError,
+  // ── confirmed delivery (lib/delivery) and request/reply (lib/request), loaded on first use ──
+  const deliveryOptions = resolveDeliveryOptions(options.confirmation);
+  // durable outbox (lib/store, issue #15): a store given is opened now (E_STORE_LOCKED throws here), and the code loads at once.
+  const store = options.store;
+  const opened = store ? openStore(store, storeContextOf({ report: reportError, now: () => Date.now(), scheduler: asyncScheduler })) : undefined;
+  const reliable = new ReliableOnDemand({
+    make: ({ DeliveryEngine, RequestReply }) => {
+      const engine: DeliveryEngine = new DeliveryEngine(
+        {
+          transmit,
+          handOver: (message) => {
+            // request/reply: requests and replies are taken (or not) there, never dispatched.
+            const taken: boolean | undefined = rpc.take(message);
+            if (taken !== undefined) return taken;
+            if (!dispatcher.listens(message.command)) return false;
+            deliver(message);
+            return true;
+          },
+          hold: holdConnection,
+          uid: randomId,
+          now: () => Date.now(),
+          scheduler: asyncScheduler,
+          report: reportError,
+        },
+        deliveryOptions,
+      );
+      if (store && opened) engine.attachStore(store, opened.open);
+      const rpc: RequestReply = new RequestReply({
+        confirmedSend: (receiver, command, data, sendOptions) => engine.send(receiver, command, data, sendOptions),
+        hold: holdConnection,
+        held,
+        requestCodec: (command) => codecOf(commands, command),
+        replyCodec: (command) => codecOf((options.replies ?? {}) as CommandCodecs, command),
+        uid: randomId,
+        now: () => Date.now(),
+        scheduler: asyncScheduler,
+        report: reportError,
+        closed: isClosed,
+        closing,
+        sendTimeout: o.sendTimeout,
+        transport: o.transport,
+      });
+      if (state.value.status === 'ready') engine.online();
+      return { engine, rpc };
     },
-    resolveDeliveryOptions(options.confirmation),
-  );
-  // durable outbox (lib/store, issue #15): a store given is opened now (E_STORE_LOCKED throws here).
-  if (options.store) delivery.attachStore(options.store);
+    receive: ({ engine, rpc }, message) => {
+      if (!engine.receive(message) && rpc.take(message) !== true) deliver(message);
+    },
+    report: reportError,
+    scheduler: asyncScheduler,
+  });
+  if (store || o.delivery === 'confirmed') reliable.load().catch(() => undefined); // a failure reaches the first use
   const confirmedOutbox: RexsysOutbox = {
     get loaded() {
-      return delivery.whenLoaded;
+      return store ? reliable.load().then(({ engine }) => engine.whenLoaded) : Promise.resolve();
     },
-    list: () => delivery.pendingSends(),
-    outcomes$: delivery.outcomes.asObservable(),
-    cancel: (id) => delivery.cancelSend(id),
-    flush: () => delivery.flushStore(),
+    list: () => reliable.pendingSends(),
+    outcomes$: reliable.outcomes.asObservable(),
+    cancel: (id) => reliable.cancelSend(id),
+    flush: () => (store ? reliable.load().then(({ engine }) => engine.flushStore()) : Promise.resolve()),
   };
   // Each login (first or again) tells the engine: probes go now, senders learn this receiver is back.
   state.subscribe((s) => {
-    if (s.status === 'ready') delivery.online();
+    if (s.status === 'ready') reliable.online();
   });
-  // ── end of confirmed delivery ──
-
-  // ── request/reply (lib/request), on top of the delivery engine ──
-  const rpc: RequestReply = new RequestReply({
-    confirmedSend: (receiver, command, data, sendOptions) => delivery.send(receiver, command, data, sendOptions),
-    hold: holdConnection,
-    held,
-    requestCodec: (command) => codecOf(commands, command),
-    replyCodec: (command) => codecOf((options.replies ?? {}) as CommandCodecs, command),
-    uid: randomId,
-    now: () => Date.now(),
-    scheduler: asyncScheduler,
-    report: reportError,
-    closed: isClosed,
-    closing,
-    sendTimeout: o.sendTimeout,
-    transport: o.transport,
-  });
-  // ── end of request/reply ──
+  // ── end of confirmed delivery and request/reply ──
 
   const send = (
     message: { readonly receiver: string; readonly command: string; readonly data: unknown },
@@ -374,7 +391,10 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       const { delivery: mode = o.delivery, ttl } = sendOptions;
       // A failed send errors its own subscriber and is also reported on errors$.
       if (mode !== 'confirmed' && resolveVia(via) === 'socket') return startSocketSend(socketSender, subscriber, receiver, command, data, timeout, reportError);
-      const send$ = mode === 'confirmed' ? delivery.send(receiver, command, data, { via, ttl, timeout }) : transmit(receiver, command, data, via, timeout);
+      const send$ =
+        mode === 'confirmed'
+          ? reliable.use(({ engine }) => engine.send(receiver, command, data, { via, ttl, timeout }))
+          : transmit(receiver, command, data, via, timeout);
       return send$.subscribe({
         next: (receipt) => subscriber.next(receipt),
         error: (e: unknown) => {
@@ -401,7 +421,11 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     );
 
   // ---- the client ------------------------------------------------------------------------------
-  const client: RexsysClient<C, R> & { [internals]: ClientInternals; [deliveryEngine]: DeliveryEngine; [requestReply]: RequestReply } = {
+  const client: RexsysClient<C, R> & {
+    [internals]: ClientInternals;
+    readonly [deliveryEngine]: DeliveryEngine | undefined;
+    readonly [requestReply]: RequestReply | undefined;
+  } = {
     state$,
     messages$: listen(undefined, undefined),
     errors$: errors.asObservable(),
@@ -410,9 +434,12 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     send,
     fanOut,
     // request/reply (lib/request)
-    request: rpc.request as RexsysClient<C, R>['request'],
-    reply: rpc.reply as RexsysClient<C, R>['reply'],
-    [requestReply]: rpc,
+    request: ((message: { readonly receiver: string; readonly command: string; readonly data: unknown }, requestOptions?: RequestOptions) =>
+      reliable.use(({ rpc }) => rpc.request(message, requestOptions))) as RexsysClient<C, R>['request'],
+    reply: ((command: string, handler: ReplyHandler) => reliable.use(({ rpc }) => rpc.reply(command, handler))) as RexsysClient<C, R>['reply'],
+    get [requestReply]() {
+      return reliable.current?.rpc;
+    },
     outbox: confirmedOutbox,
     reconnect(credentials?: RexsysCredentials) {
       if (isClosed()) return;
@@ -430,7 +457,9 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     close() {
       if (isClosed()) return;
       emit({ type: 'closed' });
-      delivery.dispose();
+      // A store opened for an engine that never came is let go (its lock included).
+      if (!reliable.current) opened?.abandon();
+      reliable.dispose();
       outbox.failAll(new RexsysClosedError('The client was closed before the send completed.'));
       closing.next();
       closing.complete();
@@ -438,7 +467,9 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       events.complete();
       errors.complete();
     },
-    [deliveryEngine]: delivery,
+    get [deliveryEngine]() {
+      return reliable.current?.engine;
+    },
     get [internals](): ClientInternals {
       return {
         holders: hold.count,

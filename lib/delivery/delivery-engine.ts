@@ -27,11 +27,9 @@ import {
 } from './sender-queue.js';
 // durable outbox (lib/store, issue #15)
 import { sizeOf } from '../store/records.js';
-import type { RexsysStore, StoreChange, StoreConnection, StoredSend } from '../store/types.js';
+import { storeContextOf, type RexsysStore, type StoreChange, type StoreConnection, type StoredSend } from '../store/types.js';
 import type { DeliveryOutcome, PendingSend } from '../store/outbox.js';
-
-/** Internal: `client[deliveryEngine]` is the client's engine (tests, benchmarks); not public API. */
-export const deliveryEngine = Symbol('rexsys-rx delivery engine');
+export { deliveryEngine } from '../client/reliable-on-demand.js';
 
 /** What the engine needs from its client. */
 export interface DeliveryHost {
@@ -575,14 +573,14 @@ export class DeliveryEngine {
    * A store held by another client throws `E_STORE_LOCKED`; any other failure is
    * reported (`E_STORE`) and the client goes on with its state in memory.
    */
-  attachStore(store: RexsysStore): void {
+  attachStore(store: RexsysStore, open: () => StoreConnection | Promise<StoreConnection> = () => store.open(storeContextOf(this.host))): void {
     this.ready = false;
     this.storeLimits = store.limits;
     this.storeName = store.name;
     this.whenLoadedReset();
     let opened: StoreConnection | Promise<StoreConnection>;
     try {
-      opened = store.open({ report: (e) => this.later(() => this.host.report(e)), now: () => this.host.now() });
+      opened = open();
     } catch (e) {
       if (e instanceof RexsysStoreError && e.code === 'E_STORE_LOCKED') throw e;
       this.storeFailed(e);

@@ -12,12 +12,11 @@
  * `invalid` with a reason; it never throws.
  */
 
-/** The marker key of every envelope; its value is the format version. */
-export const ENVELOPE_KEY = 'rexsys-rx';
+import { CONFIRM_COMMAND, ENVELOPE_KEY } from '../protocol/reserved.js';
+
+export { CONFIRM_COMMAND, ENVELOPE_KEY };
 /** The format version this library writes and reads. */
 export const ENVELOPE_VERSION = 1;
-/** The reserved command of confirmations. */
-export const CONFIRM_COMMAND = 'rexsys-rx:confirm';
 
 /** Limits a received envelope must respect (larger values are forged or broken). */
 export const ENVELOPE_LIMITS = {

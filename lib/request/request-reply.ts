@@ -11,8 +11,7 @@ import { Responder } from './responder.js';
 import type { RequestReplyCounters } from './types.js';
 import { isRpcCommand, parseRpc } from './wire.js';
 
-/** Internal: `client[requestReply]` is the client's request/reply (tests); not public API. */
-export const requestReply = Symbol('rexsys-rx request/reply');
+export { requestReply } from '../client/reliable-on-demand.js';
 
 export class RequestReply {
   readonly counters: RequestReplyCounters = {

@@ -12,6 +12,7 @@
  * Parsing is total: any value maps to a request, a reply or `invalid` with a reason.
  */
 import { ENVELOPE_LIMITS } from '../delivery/envelope.js';
+import { REPLY_COMMAND, REQUEST_COMMAND, isRpcCommand } from '../protocol/reserved.js';
 
 /**
  * The marker key of request/reply payloads; its value is the format version. Not the
@@ -22,10 +23,7 @@ export const RPC_KEY = 'rexsys-rx:rpc';
 /** The request/reply format version this library writes and reads. */
 export const RPC_VERSION = 1;
 
-/** The reserved command of requests (the application's command travels inside). */
-export const REQUEST_COMMAND = 'rexsys-rx:request';
-/** The reserved command of replies. */
-export const REPLY_COMMAND = 'rexsys-rx:reply';
+export { REPLY_COMMAND, REQUEST_COMMAND };
 
 /** Limits a received request or reply must respect. */
 export const RPC_LIMITS = {
@@ -79,8 +77,7 @@ export function replyPayload(to: string, outcome: { ok: true; data: unknown } | 
 
 const isText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
 
-/** True for the two reserved commands of request/reply. */
-export const isRpcCommand = (command: string): boolean => command === REQUEST_COMMAND || command === REPLY_COMMAND;
+export { isRpcCommand };
 
 /** Classifies the data of a message under a reserved command; never throws. */
 export function parseRpc(command: string, data: unknown): ParsedRpc {

@@ -14,6 +14,7 @@
  */
 import type { RexsysError } from '../errors.js';
 import type { Via } from '../client/types.js';
+import type { SchedulerLike } from 'rxjs';
 
 /** One pending confirmed send, as stored. */
 export interface StoredSend {
@@ -107,4 +108,12 @@ export const DEFAULT_STORE_LIMITS: Required<StoreLimits> = { maxEntries: 10_000,
 export function resolveLimits(l: StoreLimits = {}): Required<StoreLimits> {
   const ok = (v: number | undefined, d: number) => (typeof v === 'number' && v >= 1 && Number.isFinite(v) ? Math.floor(v) : d);
   return { maxEntries: ok(l.maxEntries, DEFAULT_STORE_LIMITS.maxEntries), maxBytes: ok(l.maxBytes, DEFAULT_STORE_LIMITS.maxBytes) };
+}
+
+/**
+ * What a client opens its store with: reports go to `errors$` a turn later (so that
+ * `errors$` subscribed right after `createRexsysClient` sees them).
+ */
+export function storeContextOf(host: { report(error: RexsysError): void; now(): number; readonly scheduler: SchedulerLike }): StoreContext {
+  return { report: (e) => host.scheduler.schedule(() => host.report(e), 0), now: () => host.now() };
 }

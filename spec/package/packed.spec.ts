@@ -234,13 +234,16 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
     consumer.send('reply');
     await consumer.waitFor((l) => l.json?.t === 'receipt' && l.json.requested === 'socket', 'the socket receipt', { from: second.index });
     await consumer.waitFor((l) => l.json?.t === 'receipt' && l.json.requested === 'rest', 'the rest receipt', { from: second.index });
+    // A confirmed send: the code of confirmed delivery loads on first use (the packed build's own import()), display-01 confirms.
+    await consumer.waitFor((l) => l.json?.t === 'receipt' && l.json.requested === 'confirmed', 'the confirmed receipt', { from: second.index });
     expect(consumer.json('send-error')).toEqual([]);
     expect(consumer.json('receipt')).toEqual([
       ...queued.map(() => ({ t: 'receipt', via: 'socket', requested: 'queued', acked: true })),
       { t: 'receipt', via: 'socket', requested: 'socket', acked: true },
       { t: 'receipt', via: 'rest', requested: 'rest' },
+      expect.objectContaining({ t: 'receipt', via: 'socket', requested: 'confirmed' }),
     ]);
-    const expectedAcks = 2 + queued.length;
+    const expectedAcks = 3 + queued.length;
     await waitFor(() => atDisplay.values.filter((m) => m.command === 'ack').length >= expectedAcks, {
       timeout: 10_000,
       message: `${expectedAcks} acks at display-01`,
@@ -269,6 +272,7 @@ describePy('the packed rexsys-rx (npm pack, npm install) against python-socketio
       expect.arrayContaining([
         { sender: 'kiosk-01', data: { tag, via: 'socket' } },
         { sender: 'kiosk-01', data: { tag, via: 'rest' } },
+        { sender: 'kiosk-01', data: { tag, via: 'confirmed' } },
         ...queued.map((via) => ({ sender: 'kiosk-01', data: { tag, via } })),
       ]),
     );

@@ -90,6 +90,8 @@ it('bounded: one send past maxEntries fails with E_OUTBOX_FULL; an expired send 
   const kiosk = make('KIOSK-KEY', { store });
   const errors = record(kiosk.errors$);
   const sends = [1, 2, 3].map((n) => record(sendN(kiosk, n)));
+  // (the engine's code loads on first use: a turn later)
+  await waitFor(() => sends[2].errors.length === 1, { timeout: 2000 });
   expect((sends[2].errors[0] as { code: string }).code).toBe('E_OUTBOX_FULL');
   expect(errors.values.map((e) => e.code)).toContain('E_OUTBOX_FULL');
   await firstValueFrom(kiosk.send({ receiver: 'nobody', command: 'x', data: 1 }, { delivery: 'confirmed', ttl: 1 })).catch(() => undefined);
@@ -98,6 +100,7 @@ it('bounded: one send past maxEntries fails with E_OUTBOX_FULL; an expired send 
   // Reopened after the deadline of a short one.
   const store2 = memoryStore();
   const k2 = make('KIOSK-KEY', { store: store2 });
+  await k2.outbox.loaded; // (a send made before the engine's code has loaded waits for it: close() would fail it E_CLOSED, unstored)
   record(k2.send({ receiver: 'nobody', command: 'short', data: 1 }, { delivery: 'confirmed', ttl: 60 }));
   k2.close();
   await new Promise((r) => setTimeout(r, 80));

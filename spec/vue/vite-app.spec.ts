@@ -148,12 +148,15 @@ describeViteApp('a Vite-built Vue app with rexsys-rx/vue, in Chromium, against p
     await p.close();
   }
 
-  it('the build holds the app and the library, no Node-only code', () => {
+  it('the build holds the app and the library, no Node-only code; confirmed delivery and request/reply in a chunk of their own', () => {
     const assets = readdirSync(join(outDir, 'assets')).filter((f) => f.endsWith('.js'));
-    expect(assets).toHaveLength(1);
-    const code = readFileSync(join(outDir, 'assets', assets[0]), 'utf8');
-    expect(code).toContain('/socket.io/'); // socket.io-client is in
-    expect(code).not.toMatch(/require\(["'](node:)?(http|https|net|tls|zlib|fs|ws)["']\)/);
+    // The app's entry, and the code the client loads on first use (import()): this app uses neither.
+    expect(assets).toEqual([expect.stringMatching(/^index-.+\.js$/), expect.stringMatching(/^reliable-.+\.js$/)]);
+    const [entry, reliable] = assets.map((f) => readFileSync(join(outDir, 'assets', f), 'utf8'));
+    expect(entry).toContain('/socket.io/'); // socket.io-client is in
+    // The engine is in the chunk, not in the entry (a message of its; `includes`, not toContain: a failure would print the whole bundle).
+    expect([entry.includes('before its receiver confirmed it'), reliable.includes('before its receiver confirmed it')]).toEqual([false, true]);
+    for (const code of [entry, reliable]) expect(code).not.toMatch(/require\(["'](node:)?(http|https|net|tls|zlib|fs|ws)["']\)/);
   });
 
   it('logs in, shows an injected message, and sends over the socket and over REST', async () => {
