@@ -18,25 +18,17 @@ let loaded: { lib: typeof Lib; node: typeof NodeEntry; source: string } | undefi
 
 /** Loads lib/ or dist/cjs; returns what the report says was measured. */
 export function loadLibrary(dist: boolean): string {
-  if (!dist) {
-    loaded = { lib: require('../lib/index.js') as typeof Lib, node: require('../lib/node/index.js') as typeof NodeEntry, source: 'lib/ through tsx' };
-  } else {
-    const file = path.join(__dirname, '..', 'dist', 'cjs', 'index.js');
-    if (!existsSync(file)) throw new Error('--dist: dist/cjs/index.js does not exist; run `npm run build` first.');
-    const built = statSync(file).mtime.toISOString().slice(0, 16);
-    loaded = {
-      lib: require(file) as typeof Lib,
-      node: require(path.join(file, '..', 'node', 'index.js')) as typeof NodeEntry,
-      source: `dist/cjs built ${built}Z`,
-    };
-  }
-  return loaded.source;
+  const root = path.join(__dirname, '..', dist ? 'dist/cjs' : 'lib');
+  if (dist && !existsSync(path.join(root, 'index.js'))) throw new Error('--dist: dist/cjs/index.js does not exist; run `npm run build` first.');
+  const source = dist ? `dist/cjs built ${statSync(path.join(root, 'index.js')).mtime.toISOString().slice(0, 16)}Z` : 'lib/ through tsx';
+  // tsx resolves lib/index.js to lib/index.ts.
+  loaded = { lib: require(path.join(root, 'index.js')) as typeof Lib, node: require(path.join(root, 'node', 'index.js')) as typeof NodeEntry, source };
+  return source;
 }
 
 export const lib = (): typeof Lib => loaded!.lib;
 export const nodeEntry = (): typeof NodeEntry => loaded!.node;
 
-// ---------------------------------------------------------------------------------
 // Library clients: websocket transport (as the baseline), a productkey of the bench project.
 
 export function libClient(url: string, uid: BenchUid, extra: Partial<Lib.RexsysClientOptions> = {}): Lib.RexsysClient {
@@ -69,7 +61,6 @@ export async function holdOpenCapturingSocket(client: Lib.RexsysClient): Promise
   }
 }
 
-// ---------------------------------------------------------------------------------
 // The bare baseline.
 
 export interface RawCredentials {

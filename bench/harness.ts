@@ -9,7 +9,6 @@ import { pathToFileURL } from 'node:url';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 
-// ---------------------------------------------------------------------------------
 // Small helpers.
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -58,7 +57,6 @@ export class Sink {
   }
 }
 
-// ---------------------------------------------------------------------------------
 // The server child (bench/server.ts): an emulator and, in front of it, a TCP proxy (the gate).
 
 export const BENCH_PROJECT = 'bench';
@@ -129,7 +127,6 @@ export function startServer(): Promise<BenchServer> {
   });
 }
 
-// ---------------------------------------------------------------------------------
 // Statistics: one helper.
 
 /** The median and the interquartile range (nearest rank: with 3 samples or fewer, min and max). */
@@ -147,7 +144,6 @@ export function stat(xs: readonly number[]): Stat {
   return { mid: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2, lo: rank(0.25), hi: rank(0.75) };
 }
 
-// ---------------------------------------------------------------------------------
 // Paired alternating rounds.
 
 /** What one run measured, by name (`cpu`, `p50`, `perSecond`…). */
@@ -194,7 +190,6 @@ export async function paired(name: string, rounds: number, cases: readonly Case[
   return out;
 }
 
-// ---------------------------------------------------------------------------------
 // Rows: what a section hands to the report.
 
 /** A goal: the judged figure at most `max` and/or at least `min`. */
