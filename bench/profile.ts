@@ -49,25 +49,25 @@ export async function profile(work: () => Promise<void>, messages: number, measu
   } finally {
     session.disconnect();
   }
-  // timeDeltas[i + 1] is the time spent in samples[i].
+  // Samples are counted, not weighted by the gap to the next one: on a loaded machine a gap
+  // holds the time the thread was descheduled, which would land on whatever frame it stopped in.
   const self = new Map<number, number>();
-  const samples = p.samples ?? [];
-  samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + Math.max(0, p.timeDeltas?.[i + 1] ?? 0)));
+  for (const id of p.samples ?? []) self.set(id, (self.get(id) ?? 0) + 1);
   const groups = new Map<string, number>();
   const functions = new Map<string, number>();
   let busy = 0;
   for (const { id, callFrame: f } of p.nodes) {
-    const us = self.get(id) ?? 0;
+    const n = self.get(id) ?? 0;
     const file = f.url.startsWith('file://') ? decodeURIComponent(new URL(f.url).pathname) : f.url;
     const group = groupOf(f.functionName, file);
-    if (us === 0 || group === '(idle)' || group === '(root)') continue;
-    busy += us;
-    groups.set(group, (groups.get(group) ?? 0) + us);
+    if (n === 0 || group === '(idle)' || group === '(root)') continue;
+    busy += n;
+    groups.set(group, (groups.get(group) ?? 0) + n);
     const where = file === '' ? '' : ` ${path.relative(ROOT, file).replace(/^.*node_modules\//, '')}:${f.lineNumber + 1}`;
     const key = `\`${f.functionName || '(anonymous)'}\`${where}`;
-    functions.set(key, (functions.get(key) ?? 0) + us);
+    functions.set(key, (functions.get(key) ?? 0) + n);
   }
-  const per = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, us]) => [k, (us / busy) * (cpuUs / messages)] as const);
+  const per = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, (n / busy) * (cpuUs / messages)] as const);
   return { groups: per(groups), functions: per(functions).slice(0, 6) };
 }
 
