@@ -94,7 +94,7 @@ export async function runDelivery(server: BenchServer, quick: boolean): Promise<
       ...(quick
         ? []
         : [
-            'With cuts (one run each, 1,000 messages at 250/s, 64 in flight at most): both clients behind TCP proxies cut in turn every 100–300 ms, `retransmitAfter: 300`, `maxProbeInterval: 1000`, `sendTimeout: 3000` for the plain sends; the figures are shares and counts, not ratios.',
+            "With cuts (one run each, 1,000 messages at 250/s, 64 in flight at most): both clients behind TCP proxies cut in turn every 100–300 ms, `retransmitAfter: 300`, `maxProbeInterval: 1000`, the sender's `sendTimeout: 3000`; the figures are shares and counts, not ratios.",
           ]),
     ],
   };
