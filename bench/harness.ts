@@ -1,214 +1,242 @@
 /**
- * Shared machinery of the benchmark: the server child, forced GC, a message sink that
- * resolves when enough messages arrived, statistics and small async helpers.
+ * What every section shares: the server child and its IPC protocol, forced GC, a message
+ * counter, the one statistics helper, the paired rounds every comparison runs in, and the
+ * rows a section hands to the report.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import type { ServerCommand, ServerReply, ServerRequest } from './protocol.js';
 
-// ---------------------------------------------------------------------------------
-// Forced GC without needing `node --expose-gc` on the command line.
-
-let gcFn: (() => void) | undefined;
-/** A full, synchronous garbage collection. */
-export function forceGc(): void {
-  if (!gcFn) {
-    const exposed = (globalThis as { gc?: () => void }).gc;
-    if (exposed) gcFn = exposed;
-    else {
-      v8.setFlagsFromString('--expose-gc');
-      gcFn = vm.runInNewContext('gc') as () => void;
-    }
-  }
-  gcFn();
-}
-
-/** Two full GCs with a macrotask in between (lets weak callbacks and finalizers run). */
-export async function settleHeap(): Promise<number> {
-  forceGc();
-  await tick();
-  forceGc();
-  return process.memoryUsage().heapUsed;
-}
-
-// ---------------------------------------------------------------------------------
-// Async helpers.
+// Small helpers.
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 export const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** Progress goes to stderr, so `--json` on stdout stays clean. */
+export const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** CPU time (user + system, all threads) of this process in µs since `since`. */
+export function cpuSince(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return d.user + d.system;
+}
+
 /** Rejects after `ms` unless `promise` settles first; the timer never outlives the race. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)));
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Progress lines go to stderr, so `--json` output on stdout stays clean. */
-export function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
+let gc: (() => void) | undefined;
+/** Two full GCs with a macrotask between (weak callbacks run); returns `heapUsed` after them. */
+export async function settleHeap(): Promise<number> {
+  if (!gc) {
+    v8.setFlagsFromString('--expose-gc');
+    gc = vm.runInNewContext('gc') as () => void;
+  }
+  gc();
+  await tick();
+  gc();
+  return process.memoryUsage().heapUsed;
 }
 
-// ---------------------------------------------------------------------------------
-// The server child.
+/** Counts messages; `until(n)` resolves once `n` more arrived. `hit` is all a listener does. */
+export class Sink {
+  count = 0;
+  private target = Infinity;
+  private done: (() => void) | undefined;
+  readonly hit = (): void => {
+    if (++this.count === this.target) this.done?.();
+  };
+  until(n: number, what: string): Promise<void> {
+    this.target = this.count + n;
+    return withTimeout(new Promise<void>((resolve) => (this.done = resolve)), 120_000, `${what}: ${n} messages (got ${this.count})`);
+  }
+}
+
+// The server child (bench/server.ts): an emulator and, in front of it, a TCP proxy (the gate).
+
+export const BENCH_PROJECT = 'bench';
+/** One uid (and productkey `KEY-<uid>`) per client role, so a flood reaches only the client under test. */
+export const BENCH_UIDS = ['raw-rx', 'lib-rx', 'lib-tx', 'lib-sink', 'raw-tx', 'raw-sink', 'ready-lib', 'ready-raw'] as const;
+export type BenchUid = (typeof BENCH_UIDS)[number];
+export const keyOf = (uid: BenchUid): string => `KEY-${uid}`;
+
+/** Parent → child: `flood` takes `uid`, `count` and `commands`. */
+export interface ServerCommand {
+  readonly id: number;
+  readonly type: 'flood' | 'hold' | 'release' | 'close';
+  readonly flood?: { readonly uid: string; readonly count: number; readonly commands: readonly string[] };
+}
+/** Child → parent: the answer to command `id`; id 0 when started, with the origins. */
+export type ServerReply = { readonly id: number; readonly error?: string } & Partial<Pick<BenchServer, 'url' | 'port' | 'gateUrl'>>;
 
 export interface BenchServer {
-  /** The emulator's own origin. */
   readonly url: string;
   readonly port: number;
-  /** The origin of the gate: a proxy in the child in front of the emulator (see hold/release). */
+  /** The gate's origin: what the server writes through it can be held back and released in one burst. */
   readonly gateUrl: string;
-  readonly project: string;
-  readonly pid: number;
-  /** Injects `count` touid messages to `uid`, commands round-robin; resolves when all were emitted. */
-  flood(uid: string, count: number, commands: readonly string[]): Promise<number>;
-  /** Holds back everything the server writes to clients connected through the gate. */
+  /** `emulator.inject(uid, …)` `count` times, commands round-robin; resolves when all were written. */
+  flood(uid: string, count: number, commands: readonly string[]): Promise<void>;
   hold(): Promise<void>;
-  /** Lets it through again, in a burst. */
   release(): Promise<void>;
-  /** Server-side disconnect of `uid`. */
-  disconnect(uid: string): Promise<number>;
   /** Closes the emulator and waits for the child to exit. */
   close(): Promise<void>;
 }
 
-type Pending = { resolve: (r: ServerReply) => void; reject: (e: Error) => void };
-
 export function startServer(): Promise<BenchServer> {
-  const script = path.join(__dirname, 'server.ts');
   const tsx = pathToFileURL(require.resolve('tsx')).href;
-  // Only the tsx loader: none of the parent's flags (e.g. --cpu-prof) reach the child.
-  const child: ChildProcess = fork(script, [], { execArgv: ['--import', tsx], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const pending = new Map<number, Pending>();
+  // Only the tsx loader: none of this process's flags reach the child.
+  const child = fork(path.join(__dirname, 'server.ts'), [], { execArgv: ['--import', tsx], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const pending = new Map<number, (r: ServerReply) => void>();
   let nextId = 1;
-  let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exit.then(() => {
-    exited = true;
-    for (const p of pending.values()) p.reject(new Error('the bench server exited'));
-    pending.clear();
-  });
-
-  const call = (cmd: ServerRequest): Promise<ServerReply> =>
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const call = (type: ServerCommand['type'], flood?: ServerCommand['flood']): Promise<void> =>
     new Promise((resolve, reject) => {
-      if (exited || !child.connected) return reject(new Error('the bench server is not running'));
+      if (!child.connected) return reject(new Error('the bench server is not running'));
       const id = nextId++;
-      pending.set(id, { resolve, reject });
-      child.send({ ...cmd, id } satisfies ServerCommand);
+      pending.set(id, (r) => (r.error ? reject(new Error(`bench server: ${r.error}`)) : resolve()));
+      child.send({ id, type, flood } satisfies ServerCommand);
     });
-
-  const ok = (r: ServerReply): Extract<ServerReply, { ok: true }> => {
-    if (!r.ok) throw new Error(`bench server: ${r.error}`);
-    return r;
-  };
-
   return new Promise((resolve, reject) => {
-    const onStartExit = () => reject(new Error('the bench server exited before it was ready'));
-    child.once('exit', onStartExit);
-    child.on('message', (m) => {
-      const r = m as ServerReply;
-      if (r.id === 0) {
-        child.off('exit', onStartExit);
-        const started = ok(r);
-        resolve({
-          url: started.url as string,
-          port: started.port as number,
-          gateUrl: started.gateUrl as string,
-          project: started.project as string,
-          pid: started.pid as number,
-          flood: async (uid, count, commands) => ok(await call({ type: 'flood', uid, count, commands })).sockets ?? 0,
-          hold: async () => void ok(await call({ type: 'hold' })),
-          release: async () => void ok(await call({ type: 'release' })),
-          disconnect: async (uid) => ok(await call({ type: 'disconnect', uid })).sockets ?? 0,
-          close: async () => {
-            if (exited) return;
-            try {
-              await withTimeout(call({ type: 'close' }), 5_000, 'bench server close');
-            } catch {
-              /* fall through to the kill below */
-            }
-            if (!exited && child.connected) child.disconnect();
-            const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-            await exit;
-            clearTimeout(killer);
-          },
-        });
+    child.once('exit', () => reject(new Error('the bench server exited before it was ready')));
+    child.on('message', (m: ServerReply) => {
+      if (m.id !== 0) {
+        pending.get(m.id)?.(m);
+        pending.delete(m.id);
         return;
       }
-      const p = pending.get(r.id);
-      if (p) {
-        pending.delete(r.id);
-        p.resolve(r);
-      }
+      if (m.error) return reject(new Error(m.error));
+      resolve({
+        url: m.url!,
+        port: m.port!,
+        gateUrl: m.gateUrl!,
+        flood: (uid, count, commands) => call('flood', { uid, count, commands }),
+        hold: () => call('hold'),
+        release: () => call('release'),
+        close: async () => {
+          await withTimeout(call('close'), 5_000, 'bench server close').catch(() => child.kill('SIGKILL'));
+          if (child.connected) child.disconnect();
+          await exited;
+        },
+      });
     });
   });
 }
 
-// ---------------------------------------------------------------------------------
-// Counting received messages.
+// Statistics: one helper.
+
+/** The median and the interquartile range (nearest rank: with 3 samples or fewer, min and max). */
+export interface Stat {
+  readonly mid: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+export function stat(xs: readonly number[]): Stat {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return { mid: NaN, lo: NaN, hi: NaN };
+  const rank = (p: number) => s[Math.max(0, Math.ceil(p * s.length) - 1)];
+  const m = s.length >> 1;
+  return { mid: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2, lo: rank(0.25), hi: rank(0.75) };
+}
+
+// Paired alternating rounds.
+
+/** What one run measured, by name (`cpu`, `p50`, `perSecond`…). */
+export type Figures = Readonly<Record<string, number>>;
+/** A case's runs and, round by round, the baseline run next to each. */
+export interface Pair {
+  readonly lib: Figures[];
+  readonly base: Figures[];
+}
+export interface Case {
+  readonly id: string;
+  readonly run: () => Promise<Figures>;
+  readonly base: () => Promise<Figures>;
+}
 
 /**
- * Counts messages and resolves `until(n)` once `n` more have arrived. `hit` is the
- * only thing a benchmark listener does per message (no JSON, no allocation).
+ * Runs every case next to a run of its baseline, `rounds` times, after one unmeasured run
+ * of each: the order of the cases reverses every other round, and the baseline runs before
+ * the case in one round and after it in the next, so a drift of a shared machine's load
+ * falls on both sides. With `gc`, two full GCs before each run: no run pays for collecting
+ * what the one before it left.
  */
-export class Sink {
-  count = 0;
-  private target = Infinity;
-  private resolveTarget: (() => void) | undefined;
-
-  readonly hit = (): void => {
-    if (++this.count === this.target) {
-      const r = this.resolveTarget;
-      this.resolveTarget = undefined;
-      this.target = Infinity;
-      r?.();
-    }
+export async function paired(name: string, rounds: number, cases: readonly Case[], gc = true): Promise<Map<string, Pair>> {
+  const out = new Map(cases.map((c) => [c.id, { lib: [] as Figures[], base: [] as Figures[] }]));
+  const once = async (run: () => Promise<Figures>) => {
+    if (gc) await settleHeap();
+    return run();
   };
-
-  /** Resolves when `n` more messages than now have arrived (rejects after `ms`). */
-  until(n: number, ms: number, what: string): Promise<void> {
-    if (n <= 0) return Promise.resolve();
-    const done = new Promise<void>((resolve) => {
-      this.target = this.count + n;
-      this.resolveTarget = resolve;
-    });
-    return withTimeout(done, ms, `${what}: waiting for ${n} messages (got ${this.count})`);
+  for (const c of cases) await once(c.base).then(() => once(c.run));
+  for (let r = 0; r < rounds; r++) {
+    const line: string[] = [];
+    for (const [i, c] of (r % 2 ? [...cases].reverse() : cases).entries()) {
+      const baseFirst = (r + i) % 2 === 0;
+      const first = await once(baseFirst ? c.base : c.run);
+      const second = await once(baseFirst ? c.run : c.base);
+      const [base, lib] = baseFirst ? [first, second] : [second, first];
+      out.get(c.id)!.lib.push(lib);
+      out.get(c.id)!.base.push(base);
+      const [key] = Object.keys(lib);
+      line.push(`${c.id} ${lib[key].toPrecision(3)}/${base[key].toPrecision(3)}`);
+    }
+    progress(`  ${name} ${r + 1}/${rounds}: ${line.join(', ')}`);
   }
+  return out;
 }
 
-// ---------------------------------------------------------------------------------
-// Statistics.
+// Rows: what a section hands to the report.
 
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+/** A goal: the judged figure at most `max` and/or at least `min`. */
+export interface Goal {
+  readonly max?: number;
+  readonly min?: number;
 }
 
-/** Nearest-rank percentile, p in [0, 100]. */
-export function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const rank = Math.min(s.length, Math.max(1, Math.ceil((p / 100) * s.length)));
-  return s[rank - 1];
+export interface Row {
+  /** `section.case.figure`: bench/analysis.md quotes a row's figure as {{id}}. */
+  readonly id: string;
+  readonly label: string;
+  readonly unit: string;
+  /** Medians of the library's runs and of the baseline's. */
+  readonly lib: number;
+  readonly base?: number;
+  /** What is judged: lib ÷ base round by round (`ratio`), or the library's own figure. */
+  readonly figure: Stat;
+  readonly ratio: boolean;
+  readonly goal?: Goal;
+  readonly met?: boolean;
 }
 
-export function min(xs: readonly number[]): number {
-  return xs.length ? Math.min(...xs) : NaN;
+export interface Section {
+  readonly id: string;
+  readonly title: string;
+  /** Names of the library column and the baseline column. */
+  readonly columns: readonly [string, string];
+  readonly rows: readonly Row[];
+  /** The method, a few lines of markdown. */
+  readonly method: readonly string[];
+  /** More markdown after the method (the profile). */
+  readonly extra?: readonly string[];
 }
 
-export function max(xs: readonly number[]): number {
-  return xs.length ? Math.max(...xs) : NaN;
+const judge = (x: number, goal: Goal | undefined) =>
+  goal ? (goal.max === undefined || x <= goal.max) && (goal.min === undefined || x >= goal.min) : undefined;
+
+/** A row judged on lib ÷ baseline, paired round by round. */
+export function ratioRow(id: string, label: string, unit: string, pair: Pair | undefined, key: string, goal?: Goal): Row {
+  const lib = pair?.lib.map((f) => f[key]) ?? [];
+  const base = pair?.base.map((f) => f[key]) ?? [];
+  const figure = stat(lib.map((x, i) => x / base[i]));
+  return { id, label, unit, lib: stat(lib).mid, base: stat(base).mid, figure, ratio: true, goal, met: judge(figure.mid, goal) };
 }
 
-/** CPU time (user + system) of this process in microseconds since `since`. */
-export function cpuSince(since: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(since);
-  return d.user + d.system;
+/** A row judged on the library's own figure (the baseline, if any, shown beside it). */
+export function valueRow(id: string, label: string, unit: string, lib: Stat, goal?: Goal, base?: number): Row {
+  return { id, label, unit, lib: lib.mid, base, figure: lib, ratio: false, goal, met: judge(lib.mid, goal) };
 }
