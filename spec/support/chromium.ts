@@ -68,7 +68,8 @@ export async function startChromiumOverCdp(args: readonly string[] = []): Promis
       clearTimeout(killer);
     }
     child.stderr?.destroy();
-    rmSync(profile, { recursive: true, force: true });
+    // Its helper processes may still be writing the profile for a moment after the browser exited.
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
   let stderr = '';
   child.stderr.setEncoding('utf8');
