@@ -1,11 +1,8 @@
 import {
   EMPTY,
   Observable,
-  asapScheduler,
   asyncScheduler,
-  observeOn,
   defer,
-  NEVER,
   filter,
   ignoreElements,
   map,
@@ -36,10 +33,10 @@ export interface HeartbeatSource {
    * `request` the server acks (see docs/guide.md, "Liveness").
    */
   readonly probe: () => Observable<unknown>;
-  /** Anything that proves the link is alive (an incoming message, a ping): restarts the silence count, and answers a probe that is out. */
+  /** Anything that proves the link is alive (an incoming message, a ping): restarts the silence count, and spares a probe that is out its verdict. */
   readonly activity$?: Observable<unknown>;
   /**
-   * Proofs that count only while a probe is out, subscribed only then: what is too costly
+   * Proofs that count only while a probe is out (they spare it the verdict), subscribed only then: what is too costly
    * to watch all the time (the client: the acks of every send). @default EMPTY
    */
   readonly answers$?: Observable<unknown>;
@@ -47,8 +44,6 @@ export interface HeartbeatSource {
   readonly wake$?: Observable<unknown>;
   /** Timers. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
-  /** Where activity during a probe is observed: a microtask later. @default asapScheduler */
-  readonly asap?: SchedulerLike;
 }
 
 /** The default heartbeat: a probe after 15 s of silence, dead after 5 s without its answer. */
@@ -76,9 +71,11 @@ export function resolveHeartbeat(options: HeartbeatOptions | false | undefined):
  * answered in time errors with a {@link RexsysTransportError} `E_NETWORK` whose `reason`
  * is `'heartbeat'`: the caller closes the link and reconnects.
  *
- * Activity while a probe is out counts as its answer (the link delivered something),
- * and at most one probe is out at a time (a wake-up during a probe is absorbed by it),
- * so a slow answer never stacks probes. Timers run on `scheduler`, so the logic is tested in virtual time.
+ * Activity while a probe is out proves the link as well: a probe without an answer by
+ * `timeout` is then not a verdict (its answer may be stuck behind a busy link), only the
+ * end of that probe. At most one probe is out at a time (a wake-up during a probe is
+ * absorbed by it), so a slow answer never stacks probes. Timers run on `scheduler`, so
+ * the logic is tested in virtual time.
  *
  * @example
  * ```ts
@@ -92,16 +89,24 @@ export function resolveHeartbeat(options: HeartbeatOptions | false | undefined):
  */
 export function heartbeat(options: HeartbeatOptions, source: HeartbeatSource): Observable<number> {
   const { interval, timeout } = resolveHeartbeat(options) as Required<HeartbeatOptions>;
-  const { probe, activity$ = EMPTY, answers$ = EMPTY, wake$ = EMPTY, scheduler = asyncScheduler, asap = asapScheduler } = source;
+  const { probe, activity$ = EMPTY, answers$ = EMPTY, wake$ = EMPTY, scheduler = asyncScheduler } = source;
 
   return defer(() => {
-    // Activity only stamps the time (it is on the receive path: no timer or subscription per
-    // message); the silence timer reads the stamp when it fires and waits out the rest.
+    // Activity only stamps the time and counts (it is on the receive path: no timer or
+    // subscription per message); the silence timer reads the stamp when it fires and waits
+    // out the rest, and a probe's deadline reads the count.
     let lastProof = scheduler.now();
+    let proofs = 0;
     const stamp = () => {
       lastProof = scheduler.now();
     };
-    const track$ = activity$.pipe(tap(stamp), ignoreElements());
+    const track$ = activity$.pipe(
+      tap(() => {
+        proofs++;
+        stamp();
+      }),
+      ignoreElements(),
+    );
 
     const silence$: Observable<unknown> = defer(() => {
       const quiet = scheduler.now() - lastProof;
@@ -113,37 +118,38 @@ export function heartbeat(options: HeartbeatOptions, source: HeartbeatSource): O
         reason: 'heartbeat',
       });
 
-    // A probe's answer emits its round trip; activity meanwhile proves the link as well (no round trip to report).
+    // A probe's answer emits its round trip. Activity meanwhile does not end the probe: the
+    // packet that carries the answer is itself activity, and in browsers socket.io calls the
+    // ack a microtask after engine.io announced the packet, so ending on activity would lose
+    // every round trip there. It only spares the verdict.
     const probeOnce = (): Observable<number> =>
       defer(() => {
         const sent = scheduler.now();
-        return race(
-          probe().pipe(
-            take(1),
-            map(() => scheduler.now() - sent),
-          ),
-          // Activity while the probe is out proves the link too. A microtask later, so that the
-          // probe's own ack (a packet, then its callback, in one synchronous stack) reports its
-          // round trip first. (Merged with NEVER: an activity$ that completes must not win.)
-          merge(activity$, answers$, NEVER).pipe(
-            take(1),
-            observeOn(asap),
-            map(() => -1),
-          ),
-          // No answer in time. The verdict waits one more turn: a timer that fires late after a
-          // busy stretch (a blocked event loop, a throttled background tab) runs before the
-          // packets that arrived meanwhile are read, and those would have answered.
-          timer(timeout, scheduler).pipe(
-            switchMap(() => timer(0, scheduler)),
-            map((): never => {
-              throw dead();
-            }),
-          ),
-        ).pipe(
+        const proofsBefore = proofs;
+        const answer$ = probe().pipe(
           take(1),
+          map(() => scheduler.now() - sent),
           tap(stamp),
-          filter((rtt) => rtt >= 0),
         );
+        // No answer in time. The verdict waits one more turn: a timer that fires late after a
+        // busy stretch (a blocked event loop, a throttled background tab) runs before the
+        // packets that arrived meanwhile are read, and those would have answered.
+        const deadline$ = timer(timeout, scheduler).pipe(
+          switchMap(() => timer(0, scheduler)),
+          map(() => {
+            if (proofs === proofsBefore) throw dead();
+            return -1; // the link delivered something meanwhile: alive, with no round trip to report
+          }),
+        );
+        // What is watched only while a probe is out (the client: the acks of other sends) counts as activity.
+        const answers = answers$.pipe(
+          tap(() => {
+            proofs++;
+            stamp();
+          }),
+          ignoreElements(),
+        );
+        return race(merge(answer$, answers), deadline$).pipe(filter((rtt) => rtt >= 0));
       });
 
     // One cycle: `interval` of silence (or a wake-up), then a probe. Repeated while subscribed.
