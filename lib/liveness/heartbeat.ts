@@ -149,7 +149,11 @@ export function heartbeat(options: HeartbeatOptions, source: HeartbeatSource): O
           }),
           ignoreElements(),
         );
-        return race(merge(answer$, answers), deadline$).pipe(filter((rtt) => rtt >= 0));
+        // (take(1): `answers` does not complete, and the probe ends with its answer or its deadline.)
+        return race(merge(answer$, answers), deadline$).pipe(
+          take(1),
+          filter((rtt) => rtt >= 0),
+        );
       });
 
     // One cycle: `interval` of silence (or a wake-up), then a probe. Repeated while subscribed.

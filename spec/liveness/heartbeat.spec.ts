@@ -162,6 +162,16 @@ describe('heartbeat answers$ (proofs watched only while a probe is out)', () => 
       expectSubscriptions(answers.subscriptions).toBe(['-----^--!', '------------^--!']);
     });
   });
+
+  it('ends a probe with its answer although answers$ stays open, and probes again after the next interval', () => {
+    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const answers = cold('-'); // never emits, never completes
+      const rtt$ = heartbeat({ interval: 5, timeout: 3 }, { probe: () => cold('-a|'), answers$: answers });
+      // probes at 5 and 11, each answered 1 ms later
+      expectObservable(rtt$, '^ 13ms !').toBe('------a-----b', { a: 1, b: 1 });
+      expectSubscriptions(answers.subscriptions).toBe(['-----^!', '-----------^!']);
+    });
+  });
 });
 
 describe('activityOf / acksOf (the client proofs, on a socket.io socket)', () => {
