@@ -295,7 +295,16 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
         deliver(message);
         return true;
       },
-      hold: holdConnection,
+      // A counted hold, as a socket send's (no subscription per confirmed send); the engine releases every hold on close.
+      hold: () => {
+        hold.acquire();
+        let held = true;
+        return () => {
+          if (!held) return;
+          held = false;
+          hold.release();
+        };
+      },
       uid: randomId,
       now: () => Date.now(),
       scheduler: asyncScheduler,
@@ -363,9 +372,9 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       }
       const { delivery: mode = o.delivery, ttl } = sendOptions;
       // A failed send errors its own subscriber and is also reported on errors$.
-      if (mode !== 'confirmed' && resolveVia(via) === 'socket') return startSocketSend(socketSender, subscriber, receiver, command, data, timeout, reportError);
-      const send$ = mode === 'confirmed' ? delivery.send(receiver, command, data, { via, ttl, timeout }) : transmit(receiver, command, data, via, timeout);
-      return send$.subscribe({
+      if (mode === 'confirmed') return delivery.start(subscriber, receiver, command, data, { via, ttl, timeout }, reportError);
+      if (resolveVia(via) === 'socket') return startSocketSend(socketSender, subscriber, receiver, command, data, timeout, reportError);
+      return transmit(receiver, command, data, via, timeout).subscribe({
         next: (receipt) => subscriber.next(receipt),
         error: (e: unknown) => {
           const error = asRexsysError(e);
