@@ -286,7 +286,11 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
   // ── confirmed delivery (lib/delivery): the engine and its host ──
   const delivery = new DeliveryEngine(
     {
-      transmit,
+      // Without an ack (first copies, confirmations): over the socket, done once emitted.
+      transmit: (receiver, command, data, via, timeout, ack) =>
+        ack || resolveVia(via) !== 'socket'
+          ? transmit(receiver, command, data, via, timeout)
+          : sendOverSocket(socketSender, receiver, command, data, timeout, false),
       handOver: (message) => {
         // request/reply: requests and replies are taken (or not) there, never dispatched.
         const taken: boolean | undefined = rpc.take(message);

@@ -35,8 +35,14 @@ export const deliveryEngine = Symbol('rexsys-rx delivery engine');
 
 /** What the engine needs from its client. */
 export interface DeliveryHost {
-  /** One plain send (no confirmation of its own): emits a receipt or errors. */
-  transmit(receiver: string, command: string, data: unknown, via: Via, timeout: number): Observable<SendReceipt>;
+  /**
+   * One plain send (no confirmation of its own): emits a receipt or errors. `ack: false`
+   * asks the server for no ack, so a socket send completes once emitted: a message's
+   * first copy (its confirmation is its receipt) and confirmations (a lost one is made
+   * good by the next). A copy sent again waits for its ack, which keeps one stuck on a
+   * dead link from being sent again on top of it.
+   */
+  transmit(receiver: string, command: string, data: unknown, via: Via, timeout: number, ack: boolean): Observable<SendReceipt>;
   /** Hands a message to the application's subscribers; false when nobody listens to it. */
   handOver(message: RexsysMessage): boolean;
   /** Holds the connection open (confirmations arrive over the socket); returns the release. */
@@ -100,6 +106,8 @@ interface QueueSlot {
   readonly waiters: Map<string, Waiter>;
   /** seq → the transmission of it still in the transport (one copy at a time). */
   readonly sending: Map<number, Subscription>;
+  /** The highest seq transmitted so far: a higher one goes for the first time. */
+  sentUpTo: number;
   timer?: Subscription;
   timerAt?: number;
 }
@@ -259,7 +267,7 @@ export class DeliveryEngine {
   private slotFor(receiver: string): QueueSlot {
     let slot = this.queues.get(receiver);
     // A slot stays after it empties: its nextSeq continues the sequence of this epoch.
-    if (!slot) this.queues.set(receiver, (slot = { epoch: this.epoch, state: emptySenderQueue(), waiters: new Map(), sending: new Map() }));
+    if (!slot) this.queues.set(receiver, (slot = { epoch: this.epoch, state: emptySenderQueue(), waiters: new Map(), sending: new Map(), sentUpTo: -1 }));
     return slot;
   }
 
@@ -344,8 +352,11 @@ export class DeliveryEngine {
     const envelope: MessageEnvelope = messageEnvelope({ epoch: slot.epoch, seq: entry.seq, floor, id: entry.id, expires: entry.expires, data: entry.data });
     const timeout = Math.max(1, Math.min(waiter?.timeout ?? this.o.ttl, entry.expires - this.host.now()));
     this.counters.transmissions++;
+    const first = entry.seq > slot.sentUpTo;
+    if (first) slot.sentUpTo = entry.seq;
     const copy = new Transmission(slot.sending, entry.seq, waiter);
-    const sub = this.host.transmit(receiver, entry.command, envelope, waiter?.via ?? 'auto', timeout).subscribe(copy);
+    // (a socket send without an ack is done within subscribe() on a logged-in socket: nothing to keep then)
+    const sub = this.host.transmit(receiver, entry.command, envelope, waiter?.via ?? 'auto', timeout, !first).subscribe(copy);
     if (!copy.done) {
       copy.sub = sub;
       slot.sending.set(entry.seq, sub);
@@ -486,7 +497,8 @@ export class DeliveryEngine {
       w.confirmDue = false;
       this.counters.confirmationsSent++;
       const copy = new Confirmation(this.background);
-      const sub = this.host.transmit(w.sender, CONFIRM_COMMAND, confirmEnvelope(w.epoch, w.state.next), 'auto', this.o.retransmitAfter * 4).subscribe(copy);
+      const confirmation = confirmEnvelope(w.epoch, w.state.next);
+      const sub = this.host.transmit(w.sender, CONFIRM_COMMAND, confirmation, 'auto', this.o.retransmitAfter * 4, false).subscribe(copy);
       if (!copy.done) {
         copy.sub = sub;
         this.background.add(sub);
@@ -721,6 +733,7 @@ export class DeliveryEngine {
           state: { nextSeq: list[list.length - 1].seq + 1, pending, mode: 'open', probeInterval: 0 },
           waiters,
           sending: new Map(),
+          sentUpTo: -1,
         });
       }
       this.older.set(receiver, gens);
