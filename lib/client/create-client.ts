@@ -312,6 +312,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       uid: randomId,
       now: () => Date.now(),
       scheduler: asyncScheduler,
+      soon: (work) => queueMicrotask(work),
       report: reportError,
     },
     resolveDeliveryOptions(options.confirmation),

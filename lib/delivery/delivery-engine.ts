@@ -53,6 +53,11 @@ export interface DeliveryHost {
   now(): number;
   /** Timers. */
   readonly scheduler: SchedulerLike;
+  /**
+   * Runs `work` at the end of the current turn of the event loop (e.g. `queueMicrotask`),
+   * after whatever else arrived in it. Without it, `scheduler` with no delay.
+   */
+  readonly soon?: (work: () => void) => void;
   /** Non-fatal errors (the client's `errors$`). */
   report(error: RexsysError): void;
 }
@@ -145,6 +150,10 @@ export class DeliveryEngine {
   /** Confirmations still in the transport. */
   private readonly background = new Set<Subscription>();
   private confirmTimer: Subscription | undefined;
+  /** When the pending confirmation timer fires (ms), if there is one. */
+  private confirmAt = Infinity;
+  /** A confirmation is due at the end of this turn (`host.soon`). */
+  private confirmSoon = false;
   /** The window of the sender heard last (the last in `windows` order). */
   private lastHeard: WindowSlot | undefined;
   private lastConfirmFlush = -Infinity;
@@ -470,23 +479,44 @@ export class DeliveryEngine {
     }
     if (step.confirm) {
       w.confirmDue = true;
-      this.scheduleConfirm();
+      // A lone message (nothing else pending at its sender: a one-at-a-time sender, or a probe) has nothing to wait for.
+      this.scheduleConfirm(now, envelope.floor === envelope.seq);
     }
   }
 
   /**
-   * Confirmations go out on the next turn when none went out for `confirmDelay` ms (so a
-   * lone message is confirmed at once), else when `confirmDelay` has passed since the
-   * last flush: one per sender instance covers everything handed over meanwhile.
+   * Confirmations go out at the end of the turn for a lone message (its sender had
+   * nothing else pending: it waits for this very confirmation) and when none went out for
+   * `confirmDelay` ms, else once `confirmDelay` has passed since the last flush: one per
+   * sender instance covers everything handed over meanwhile.
    */
-  private scheduleConfirm(): void {
-    if (this.confirmTimer || this.disposed) return;
-    const wait = Math.max(0, this.lastConfirmFlush + this.o.confirmDelay - this.host.now());
+  private scheduleConfirm(now: number, lone: boolean): void {
+    if (this.disposed) return;
+    const at = lone ? now : Math.max(now, this.lastConfirmFlush + this.o.confirmDelay);
+    if (at <= now && this.host.soon) {
+      if (this.confirmSoon) return;
+      this.confirmSoon = true;
+      this.host.soon(() => {
+        this.confirmSoon = false;
+        if (!this.disposed) this.confirmNow();
+      });
+      return;
+    }
+    if (this.confirmTimer && this.confirmAt <= at) return;
+    this.confirmTimer?.unsubscribe();
+    this.confirmAt = at;
     this.confirmTimer = this.host.scheduler.schedule(() => {
       this.confirmTimer = undefined;
-      this.lastConfirmFlush = this.host.now();
-      this.flushConfirmations();
-    }, wait);
+      this.confirmNow();
+    }, at - now);
+  }
+
+  private confirmNow(): void {
+    this.confirmTimer?.unsubscribe();
+    this.confirmTimer = undefined;
+    this.confirmAt = Infinity;
+    this.lastConfirmFlush = this.host.now();
+    this.flushConfirmations();
   }
 
   /** One confirmation per sender instance with something new: `upTo` = its window's `next`. */
@@ -546,7 +576,7 @@ export class DeliveryEngine {
     for (const w of this.windows.values()) {
       if (w.latestExpiry + this.o.skewTolerance >= now) w.confirmDue = due = true;
     }
-    if (due) this.scheduleConfirm();
+    if (due) this.scheduleConfirm(now, false);
   }
 
   // ── end ──────────────────────────────────────────────────────────────────
