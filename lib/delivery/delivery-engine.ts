@@ -124,6 +124,8 @@ interface WindowSlot {
   confirmDue: boolean;
   /** The latest deadline seen: until it passed, a retransmit may still come (and must be known as a duplicate). */
   latestExpiry: number;
+  /** Forgotten (no longer in `windows`). */
+  gone?: boolean;
 }
 
 export class DeliveryEngine {
@@ -555,6 +557,7 @@ export class DeliveryEngine {
     if (!w) return;
     this.counters.abandoned += w.state.buffer.size;
     this.windows.delete(key);
+    w.gone = true;
     if (this.lastHeard === w) this.lastHeard = undefined;
     if (this.storeLimits) this.writeStore([{ op: 'forget', sender: w.sender, epoch: w.epoch }]);
   }
@@ -846,7 +849,7 @@ export class DeliveryEngine {
     if (this.dirtyWindows.size === 0) return;
     const changes: StoreChange[] = [];
     for (const w of this.dirtyWindows) {
-      if (this.windows.get(`${w.sender}\0${w.epoch}`) !== w) continue; // forgotten meanwhile
+      if (w.gone) continue; // forgotten meanwhile
       changes.push({
         op: 'window',
         window: { sender: w.sender, epoch: w.epoch, next: w.state.next, latestExpiry: w.latestExpiry, lastSeen: w.state.lastSeen },
