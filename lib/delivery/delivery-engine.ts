@@ -126,6 +126,8 @@ interface WindowSlot {
   latestExpiry: number;
   /** Forgotten (no longer in `windows`). */
   gone?: boolean;
+  /** The `upTo` of the last confirmation sent (at first: where the window started). */
+  confirmedUpTo: number;
 }
 
 export class DeliveryEngine {
@@ -441,7 +443,14 @@ export class DeliveryEngine {
       if (w) this.windows.delete(key);
       else {
         while (this.windows.size >= this.o.maxSenders) this.forgetWindow(this.windows.keys().next().value as string);
-        w = { sender, epoch: envelope.epoch, state: freshWindow(envelope.floor, now), confirmDue: false, latestExpiry: envelope.expires };
+        w = {
+          sender,
+          epoch: envelope.epoch,
+          state: freshWindow(envelope.floor, now),
+          confirmDue: false,
+          latestExpiry: envelope.expires,
+          confirmedUpTo: envelope.floor,
+        };
       }
       this.windows.set(key, w); // most recently heard last
       this.lastHeard = w;
@@ -481,20 +490,22 @@ export class DeliveryEngine {
     }
     if (step.confirm) {
       w.confirmDue = true;
-      // A lone message (nothing else pending at its sender: a one-at-a-time sender, or a probe) has nothing to wait for.
-      this.scheduleConfirm(now, envelope.floor === envelope.seq);
+      // At once when the sender waits for it: a lone message (nothing else pending at its sender: a one-at-a-time
+      // sender, or a probe), or half of what was pending at the sender is handed over unconfirmed (it is running out of window).
+      const pendingAtSender = envelope.seq - envelope.floor + 1;
+      this.scheduleConfirm(now, pendingAtSender === 1 || 2 * (w.state.next - w.confirmedUpTo) >= pendingAtSender);
     }
   }
 
   /**
-   * Confirmations go out at the end of the turn for a lone message (its sender had
-   * nothing else pending: it waits for this very confirmation) and when none went out for
+   * Confirmations go out at the end of the turn when the sender waits for them (`now`: a
+   * lone message, or half of what it had pending handed over) and when none went out for
    * `confirmDelay` ms, else once `confirmDelay` has passed since the last flush: one per
    * sender instance covers everything handed over meanwhile.
    */
-  private scheduleConfirm(now: number, lone: boolean): void {
+  private scheduleConfirm(now: number, waited: boolean): void {
     if (this.disposed) return;
-    const at = lone ? now : Math.max(now, this.lastConfirmFlush + this.o.confirmDelay);
+    const at = waited ? now : Math.max(now, this.lastConfirmFlush + this.o.confirmDelay);
     if (at <= now && this.host.soon) {
       if (this.confirmSoon) return;
       this.confirmSoon = true;
@@ -527,6 +538,7 @@ export class DeliveryEngine {
     for (const w of this.windows.values()) {
       if (!w.confirmDue) continue;
       w.confirmDue = false;
+      w.confirmedUpTo = w.state.next;
       this.counters.confirmationsSent++;
       const copy = new Confirmation(this.background);
       const confirmation = confirmEnvelope(w.epoch, w.state.next);
@@ -717,6 +729,7 @@ export class DeliveryEngine {
         state: { next: sw.next, buffer: new Map(), lastSeen: sw.lastSeen },
         confirmDue: false,
         latestExpiry: sw.latestExpiry,
+        confirmedUpTo: sw.next,
       });
     }
     this.lastHeard = undefined; // (windows were added after it)
