@@ -196,6 +196,11 @@ export class LineFramer {
   private epoch: string | undefined;
   private head = '';
   private headCrc = 0;
+  // The deadline and the time of the last one, as text: many messages share a millisecond.
+  private x = NaN;
+  private xText = '';
+  private l = NaN;
+  private lText = '';
 
   frame(c: StoreChange): string {
     if (c.op !== 'window') return frameChange(c);
@@ -207,7 +212,9 @@ export class LineFramer {
       this.head = `{"t":"win","f":${JSON.stringify(w.sender)},"e":${JSON.stringify(w.epoch)},"n":`;
       this.headCrc = crc32Update(0xffffffff, this.head);
     }
-    const tail = `${w.next},"x":${w.latestExpiry},"l":${w.lastSeen}}`;
+    if (w.latestExpiry !== this.x) this.xText = String((this.x = w.latestExpiry));
+    if (w.lastSeen !== this.l) this.lText = String((this.l = w.lastSeen));
+    const tail = `${w.next},"x":${this.xText},"l":${this.lText}}`;
     const crc = (crc32Update(this.headCrc, tail) ^ 0xffffffff) >>> 0;
     return `${HEX[crc >>> 24]}${HEX[(crc >>> 16) & 0xff]}${HEX[(crc >>> 8) & 0xff]}${HEX[crc & 0xff]} ${this.head}${tail}\n`;
   }
