@@ -101,14 +101,18 @@ interface Waiter {
   readonly ttl: number;
   readonly timeout: number;
   lastVia?: 'socket' | 'rest';
+  /** Settled, or its subscriber left: nothing more to tell it. */
+  done?: boolean;
   settle(outcome: { receipt: SendReceipt } | { error: RexsysError }): void;
 }
+
+/** A pending entry's waiter (the queue carries it along as the entry's `ref`). */
+const waiterOf = (entry: PendingEntry): Waiter | undefined => entry.ref as Waiter | undefined;
 
 interface QueueSlot {
   /** The sender instance its envelopes carry: this engine's, or a restored one. */
   readonly epoch: string;
   state: SenderQueueState;
-  readonly waiters: Map<string, Waiter>;
   /** seq → the transmission of it still in the transport (one copy at a time). */
   readonly sending: Map<number, Subscription>;
   /** The highest seq transmitted so far: a higher one goes for the first time. */
@@ -267,20 +271,21 @@ export class DeliveryEngine {
       }
     }
     const waiter = new SendWaiter(receiver, command, options.via, ttl, options.timeout, subscriber, this.host.hold(), report);
-    slot.waiters.set(id, waiter);
     this.counters.sends++;
-    this.apply(receiver, slot, enqueue(slot.state, this.o, { id, command, data, expires }, now));
+    this.apply(receiver, slot, enqueue(slot.state, this.o, { id, command, data, expires, ref: waiter }, now));
     return () => {
-      if (waiter.settled) return;
+      if (waiter.done) return;
+      // Gone before its outcome: given up (not sent again), and nothing more to tell it.
+      waiter.done = true;
       waiter.drop();
-      if (slot.waiters.delete(id)) this.apply(receiver, slot, cancel(slot.state, this.o, id, this.host.now()));
+      this.apply(receiver, slot, cancel(slot.state, this.o, id, this.host.now()));
     };
   }
 
   private slotFor(receiver: string): QueueSlot {
     let slot = this.queues.get(receiver);
     // A slot stays after it empties: its nextSeq continues the sequence of this epoch.
-    if (!slot) this.queues.set(receiver, (slot = { epoch: this.epoch, state: emptySenderQueue(), waiters: new Map(), sending: new Map(), sentUpTo: -1 }));
+    if (!slot) this.queues.set(receiver, (slot = { epoch: this.epoch, state: emptySenderQueue(), sending: new Map(), sentUpTo: -1 }));
     return slot;
   }
 
@@ -296,12 +301,14 @@ export class DeliveryEngine {
         continue;
       }
       this.stopTransmission(slot, entry.seq);
-      const waiter = slot.waiters.get(entry.id);
-      if (waiter) slot.waiters.delete(entry.id);
+      const held = waiterOf(entry);
+      const restored = held?.restored === true;
+      // (one whose subscriber left is told nothing)
+      const waiter = held !== undefined && !held.done ? held : undefined;
+      if (waiter) waiter.done = true;
       if (this.storeLimits) this.unstore(receiver, slot.epoch, entry);
       // outcomes$: built only for someone who listens.
       const heard = this.outcomes.observed;
-      const restored = waiter?.restored === true;
       if (effect.type === 'cancelled') {
         if (heard) this.outcomes.next({ status: 'cancelled', id: entry.id, receiver, command: entry.command, restored });
         waiter?.settle({ error: cancelledError(receiver, entry.command, entry.id) });
@@ -361,7 +368,7 @@ export class DeliveryEngine {
     if (this.disposed) return;
     // One copy at a time: a copy still waiting in the transport (e.g. the outbox) is enough.
     if (slot.sending.has(entry.seq)) return;
-    const waiter = slot.waiters.get(entry.id);
+    const waiter = waiterOf(entry);
     const envelope: MessageEnvelope = messageEnvelope({ epoch: slot.epoch, seq: entry.seq, floor, id: entry.id, expires: entry.expires, data: entry.data });
     const timeout = Math.max(1, Math.min(waiter?.timeout ?? this.o.ttl, entry.expires - this.host.now()));
     this.counters.transmissions++;
@@ -610,8 +617,13 @@ export class DeliveryEngine {
       q.sending.clear();
       q.timer?.unsubscribe();
       q.timer = undefined;
-      waiters.push(...q.waiters.values());
-      q.waiters.clear();
+      for (const e of q.state.pending) {
+        const w = waiterOf(e);
+        if (w !== undefined && !w.done) {
+          w.done = true;
+          waiters.push(w);
+        }
+      }
     }
     // durable outbox: pending sends stay in the store (the next client on it resumes them).
     this.flushWindows();
@@ -764,20 +776,18 @@ export class DeliveryEngine {
       const gens: QueueSlot[] = [];
       for (const [epoch, list] of byEpoch) {
         list.sort((a, b) => a.seq - b.seq);
-        const waiters = new Map<string, Waiter>();
-        for (const st of list) {
+        const pending: PendingEntry[] = list.map((st) => {
           const bytes = sizeOf(st);
           this.storedBytes.set(st.id, bytes);
           this.storedTotal += bytes;
           // A restored send holds the connection open (it goes out when the client connects) until it settles.
           const release = this.host.hold();
-          waiters.set(st.id, { restored: true, receiver, command: st.command, via: st.via, ttl: st.ttl, timeout: st.timeout, settle: () => release() });
-        }
-        const pending: PendingEntry[] = list.map((st) => ({ seq: st.seq, id: st.id, command: st.command, data: st.data, expires: st.expires }));
+          const waiter: Waiter = { restored: true, receiver, command: st.command, via: st.via, ttl: st.ttl, timeout: st.timeout, settle: () => release() };
+          return { seq: st.seq, id: st.id, command: st.command, data: st.data, expires: st.expires, ref: waiter };
+        });
         gens.push({
           epoch,
           state: { nextSeq: list[list.length - 1].seq + 1, pending, mode: 'open', probeInterval: 0 },
-          waiters,
           sending: new Map(),
           sentUpTo: -1,
         });
@@ -879,7 +889,7 @@ export class DeliveryEngine {
     for (const receiver of receivers) {
       for (const slot of [...(this.older.get(receiver) ?? []), ...(this.queues.has(receiver) ? [this.queues.get(receiver)!] : [])]) {
         for (const e of slot.state.pending) {
-          out.push({ id: e.id, receiver, command: e.command, data: e.data, expires: e.expires, restored: slot.waiters.get(e.id)?.restored === true });
+          out.push({ id: e.id, receiver, command: e.command, data: e.data, expires: e.expires, restored: waiterOf(e)?.restored === true });
         }
       }
     }
@@ -916,7 +926,7 @@ function cancelledError(receiver: string, command: string, id: string): RexsysSe
 /** A confirmed send's subscriber, waiting for the outcome. */
 class SendWaiter implements Waiter {
   lastVia?: 'socket' | 'rest';
-  settled = false;
+  done = false;
 
   constructor(
     readonly receiver: string,
@@ -930,7 +940,6 @@ class SendWaiter implements Waiter {
   ) {}
 
   settle(outcome: { receipt: SendReceipt } | { error: RexsysError }): void {
-    this.settled = true;
     this.drop();
     if ('receipt' in outcome) {
       this.subscriber.next(outcome.receipt);

@@ -68,7 +68,7 @@ export function messageEnvelope(fields: Omit<MessageEnvelope, typeof ENVELOPE_KE
 }
 
 export function confirmEnvelope(epoch: string, upTo: number): ConfirmEnvelope {
-  return { [ENVELOPE_KEY]: ENVELOPE_VERSION, kind: 'confirm', epoch, upTo };
+  return { 'rexsys-rx': ENVELOPE_VERSION, kind: 'confirm', epoch, upTo };
 }
 
 const isSeq = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;

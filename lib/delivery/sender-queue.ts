@@ -28,6 +28,8 @@ export interface PendingEntry {
   readonly expires: number;
   /** When it was last transmitted; undefined: not yet (or due again). */
   readonly lastTx?: number;
+  /** The caller's own (its waiting subscriber): never read here, carried along with the entry. */
+  readonly ref?: unknown;
 }
 
 export interface SenderQueueState {
@@ -73,11 +75,11 @@ export const floorOf = (s: SenderQueueState): number => (s.pending.length > 0 ? 
 export function enqueue(
   s: SenderQueueState,
   c: SenderQueueConfig,
-  message: { readonly id: string; readonly command: string; readonly data: unknown; readonly expires: number },
+  message: { readonly id: string; readonly command: string; readonly data: unknown; readonly expires: number; readonly ref?: unknown },
   now: number,
 ): SenderStep {
   const pending = s.pending.slice();
-  pending.push(entryOf(s.nextSeq, message.id, message.command, message.data, message.expires, undefined));
+  pending.push(entryOf(s.nextSeq, message.id, message.command, message.data, message.expires, undefined, message.ref));
   return plan(s.nextSeq + 1, pending, s.mode, s.probeInterval, s.nextProbeAt, c, now, []);
 }
 
@@ -94,7 +96,7 @@ export function acknowledge(s: SenderQueueState, c: SenderQueueConfig, upTo: num
   if (i === 0) return withBogus(resume(s, c, now), false);
   let pending = s.pending.slice(i);
   // Out of the silence: what went out while probing (or never) goes again, once.
-  if (s.mode === 'probe') pending = pending.map((e) => (e.lastTx === undefined ? e : entryOf(e.seq, e.id, e.command, e.data, e.expires, undefined)));
+  if (s.mode === 'probe') pending = pending.map((e) => (e.lastTx === undefined ? e : entryOf(e.seq, e.id, e.command, e.data, e.expires, undefined, e.ref)));
   return withBogus(plan(s.nextSeq, pending, 'open', 0, undefined, c, now, effects), false);
 }
 
@@ -140,8 +142,8 @@ const withBogus = (step: SenderStep, bogus: boolean): SenderStep & { readonly bo
 });
 
 /** One pending entry; every entry has the same fields in the same order (one shape). */
-function entryOf(seq: number, id: string, command: string, data: unknown, expires: number, lastTx: number | undefined): PendingEntry {
-  return { seq, id, command, data, expires, lastTx };
+function entryOf(seq: number, id: string, command: string, data: unknown, expires: number, lastTx: number | undefined, ref: unknown): PendingEntry {
+  return { seq, id, command, data, expires, lastTx, ref };
 }
 
 /**
@@ -207,7 +209,7 @@ function plan(
 
 function transmit(pending: PendingEntry[], i: number, floor: number, now: number, effects: SenderEffect[]): void {
   const e = pending[i];
-  const sent = entryOf(e.seq, e.id, e.command, e.data, e.expires, now);
+  const sent = entryOf(e.seq, e.id, e.command, e.data, e.expires, now, e.ref);
   pending[i] = sent;
   effects.push({ type: 'transmit', entry: sent, floor });
 }
