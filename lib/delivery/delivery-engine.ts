@@ -130,6 +130,8 @@ interface WindowSlot {
   latestExpiry: number;
   /** Forgotten (no longer in `windows`). */
   gone?: boolean;
+  /** Changed since it was last written to the store (in `dirtyWindows`). */
+  dirty?: boolean;
   /** The `upTo` of the last confirmation sent (at first: where the window started). */
   confirmedUpTo: number;
 }
@@ -183,8 +185,14 @@ export class DeliveryEngine {
   private storedTotal = 0;
   /** receiver → restored sender instances (oldest first); the current queue waits until they are settled (order). */
   private readonly older = new Map<string, QueueSlot[]>();
-  private readonly dirtyWindows = new Set<WindowSlot>();
+  /** Windows changed since they were last written (each once: `dirty`). */
+  private readonly dirtyWindows: WindowSlot[] = [];
+  /** A flush of the windows is queued for the end of this turn. */
   private windowFlushQueued = false;
+  private readonly flushWindowsLater = (): void => {
+    this.windowFlushQueued = false;
+    this.flushWindows();
+  };
   // ── end durable outbox ──
 
   constructor(
@@ -476,7 +484,7 @@ export class DeliveryEngine {
     const step = receiveInWindow(w.state, this.o, { seq: envelope.seq, floor: envelope.floor, expires: envelope.expires, item }, now, (m) => {
       if (this.storeLimits && handed > 0) {
         this.writeStore([{ op: 'window', window: { sender, epoch: slot.epoch, next: start + handed, latestExpiry: slot.latestExpiry, lastSeen: now } }]);
-      } else if (this.dirtyWindows.size > 0) this.flushWindows();
+      } else if (this.dirtyWindows.length > 0) this.flushWindows();
       const ok = this.host.handOver(m);
       if (ok) handed++;
       return ok;
@@ -861,24 +869,27 @@ export class DeliveryEngine {
   /** Receiver windows are written together at the end of the current turn (before any confirmation goes). */
   private storeWindow(w: WindowSlot): void {
     if (!this.storeLimits) return;
-    this.dirtyWindows.add(w);
+    if (!w.dirty) {
+      w.dirty = true;
+      this.dirtyWindows.push(w);
+    }
     if (this.windowFlushQueued) return;
     this.windowFlushQueued = true;
-    queueMicrotask(() => this.flushWindows());
+    queueMicrotask(this.flushWindowsLater);
   }
 
   private flushWindows(): void {
-    this.windowFlushQueued = false;
-    if (this.dirtyWindows.size === 0) return;
+    if (this.dirtyWindows.length === 0) return;
     const changes: StoreChange[] = [];
     for (const w of this.dirtyWindows) {
+      w.dirty = false;
       if (w.gone) continue; // forgotten meanwhile
       changes.push({
         op: 'window',
         window: { sender: w.sender, epoch: w.epoch, next: w.state.next, latestExpiry: w.latestExpiry, lastSeen: w.state.lastSeen },
       });
     }
-    this.dirtyWindows.clear();
+    this.dirtyWindows.length = 0;
     if (changes.length > 0) this.writeStore(changes);
   }
 
