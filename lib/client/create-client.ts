@@ -19,6 +19,7 @@ import {
   race,
   takeUntil,
   tap,
+  type Subscriber,
 } from 'rxjs';
 import type { RexsysCredentials } from '../auth/certify.js';
 import { RexsysArgumentError, RexsysClockSkewError, RexsysClosedError, RexsysEncodingError, asRexsysError, type RexsysError } from '../errors.js';
@@ -307,7 +308,11 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     make: ({ DeliveryEngine, RequestReply }) => {
       const engine: DeliveryEngine = new DeliveryEngine(
         {
-          transmit,
+          // Without an ack (first copies, confirmations): over the socket, done once emitted.
+          transmit: (receiver, command, data, via, timeout, ack) =>
+            ack || resolveVia(via) !== 'socket'
+              ? transmit(receiver, command, data, via, timeout)
+              : sendOverSocket(socketSender, receiver, command, data, timeout, false),
           handOver: (message) => {
             // request/reply: requests and replies are taken (or not) there, never dispatched.
             const taken: boolean | undefined = rpc.take(message);
@@ -316,10 +321,20 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
             deliver(message);
             return true;
           },
-          hold: holdConnection,
+          // A counted hold, as a socket send's (no subscription per confirmed send); the engine releases every hold on close.
+          hold: () => {
+            hold.acquire();
+            let held = true;
+            return () => {
+              if (!held) return;
+              held = false;
+              hold.release();
+            };
+          },
           uid: randomId,
           now: () => Date.now(),
           scheduler: asyncScheduler,
+          soon: (work) => queueMicrotask(work),
           report: reportError,
         },
         deliveryOptions,
@@ -390,12 +405,32 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       }
       const { delivery: mode = o.delivery, ttl } = sendOptions;
       // A failed send errors its own subscriber and is also reported on errors$.
-      if (mode !== 'confirmed' && resolveVia(via) === 'socket') return startSocketSend(socketSender, subscriber, receiver, command, data, timeout, reportError);
-      const send$ =
-        mode === 'confirmed'
-          ? reliable.use(({ engine }) => engine.send(receiver, command, data, { via, ttl, timeout }))
-          : transmit(receiver, command, data, via, timeout);
-      return send$.subscribe({
+      if (mode === 'confirmed') {
+        // The engine's code is loaded on first use: started at once when it is there, else once it is.
+        const start = (engine: DeliveryEngine, to: Subscriber<SendReceipt>) => engine.start(to, receiver, command, data, { via, ttl, timeout }, reportError);
+        const loaded = reliable.current;
+        if (loaded) return start(loaded.engine, subscriber);
+        let started = false;
+        return reliable
+          .use(
+            ({ engine }) =>
+              new Observable<SendReceipt>((to) => {
+                started = true;
+                return start(engine, to);
+              }),
+          )
+          .subscribe({
+            next: (receipt) => subscriber.next(receipt),
+            error: (e: unknown) => {
+              const error = asRexsysError(e);
+              if (!started) reportError(error); // the engine reports its own failures; a failed load is reported here
+              subscriber.error(error);
+            },
+            complete: () => subscriber.complete(),
+          });
+      }
+      if (resolveVia(via) === 'socket') return startSocketSend(socketSender, subscriber, receiver, command, data, timeout, reportError);
+      return transmit(receiver, command, data, via, timeout).subscribe({
         next: (receipt) => subscriber.next(receipt),
         error: (e: unknown) => {
           const error = asRexsysError(e);

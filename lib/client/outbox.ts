@@ -6,6 +6,8 @@ import type { Session } from './session.js';
 export interface OutboxEntry {
   /** The `request` payload; `sender` is the logged-in uid, filled in when it is emitted. */
   readonly payload: Omit<RequestMessage, 'sender'>;
+  /** False: emitted without asking the server for an ack (settled as sent at once), whatever the client's `socketAck`. */
+  readonly ack?: boolean;
   /** Called when it was handed to socket.io (it may arrive from now on). */
   readonly emitted?: () => void;
   /** Called once the server acked it (or at once when acks are off). */
@@ -70,8 +72,9 @@ export class Outbox {
   }
 
   private emit({ socket }: Pick<Session, 'socket'>, payload: RequestMessage, entry: OutboxEntry): void {
+    const ack = this.ack && entry.ack !== false;
     try {
-      if (this.ack) {
+      if (ack) {
         this.inflight.push(entry);
         socket.emit('request', payload, () => {
           if (removeFrom(this.inflight, entry)) entry.sent(true);
@@ -94,7 +97,7 @@ export class Outbox {
       return;
     }
     entry.emitted?.();
-    if (!this.ack) entry.sent(false);
+    if (!ack) entry.sent(false);
   }
 
   /** The session is gone: every in-flight entry is lost (outcome unknown); queued ones wait. */

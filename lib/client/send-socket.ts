@@ -27,14 +27,15 @@ export interface SocketSender {
  * (emitted, but no ack within `timeout`, or the connection dropped or the client closed
  * first); `E_CLOSED` (closed before it was sent).
  */
-export function sendOverSocket(s: SocketSender, receiver: string, command: string, data: unknown, timeout: number): Observable<SendReceipt> {
-  return new Observable<SendReceipt>((subscriber) => startSocketSend(s, subscriber, receiver, command, data, timeout));
+export function sendOverSocket(s: SocketSender, receiver: string, command: string, data: unknown, timeout: number, ack = true): Observable<SendReceipt> {
+  return new Observable<SendReceipt>((subscriber) => startSocketSend(s, subscriber, receiver, command, data, timeout, undefined, ack));
 }
 
 /**
  * {@link sendOverSocket} for a subscriber at hand (the client's `send` subscribes its
  * own, without an Observable in between). `report` sees each failure just before the
- * subscriber does. Returns the teardown.
+ * subscriber does. `ack: false` asks the server for no ack (whatever the client's
+ * `socketAck`): the receipt (`acked: false`) comes once it was emitted. Returns the teardown.
  */
 export function startSocketSend(
   s: SocketSender,
@@ -44,8 +45,9 @@ export function startSocketSend(
   data: unknown,
   timeout: number,
   report?: (error: RexsysError) => void,
+  ack = true,
 ): Unsubscribable | undefined {
-  const send = new SocketSend(s, subscriber, receiver, command, data, report);
+  const send = new SocketSend(s, subscriber, receiver, command, data, report, ack);
   if (!s.outbox.enqueue(send)) {
     send.fail(
       new RexsysSendError('E_OUTBOX_FULL', `The outbox is full (${s.outbox.capacity} sends waiting); "${command}" to "${receiver}" was not sent.`, {
@@ -56,10 +58,11 @@ export function startSocketSend(
     return undefined;
   }
   s.emit({ type: 'sendQueued', receiver, command });
-  if (timeout > 0) send.timer = setTimeout(timedOut, timeout, send, timeout);
   // Drains at once when a session is up (the send may have settled by the time this returns).
   send.hold = s.hold;
   send.hold.acquire();
+  // Settled already (an unacked send on a logged-in socket, or one that could not be encoded): no timer.
+  if (timeout > 0 && !subscriber.closed) send.timer = setTimeout(timedOut, timeout, send, timeout);
   return send;
 }
 
@@ -79,6 +82,7 @@ class SocketSend implements OutboxEntry, Unsubscribable {
     readonly command: string,
     data: unknown,
     private readonly report: ((error: RexsysError) => void) | undefined,
+    readonly ack: boolean,
   ) {
     this.payload = { channel: s.channel, receiver, command, data };
   }

@@ -16,7 +16,7 @@ export interface ConfirmedDeliveryOptions {
   readonly maxProbeInterval?: number;
   /** Messages per receiver that may be on the wire past the oldest unconfirmed one; also the receiver's reorder window. @default 256 */
   readonly window?: number;
-  /** Ms a receiver gathers confirmations before sending one per sender (a lone message after a quiet spell is confirmed at once). @default 5 */
+  /** Ms a receiver gathers confirmations before sending one per sender (at once after a quiet spell, for a lone message, or when half of what the sender has in flight is handed over). @default 5 */
   readonly confirmDelay?: number;
   /** Ms a message may arrive past its deadline (sender's clock) and still be handed over. @default 10000 */
   readonly skewTolerance?: number;

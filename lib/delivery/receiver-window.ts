@@ -78,6 +78,13 @@ export function receive<T>(s: ReceiverWindowState<T>, c: ReceiverWindowConfig, a
     }
     next = a.floor;
   }
+  // In order with nothing waiting (the usual case): handed over without a buffer.
+  if (a.seq === next && buffer.size === 0 && !isExpired(a.expires, now, c)) {
+    if (!handOver(a.item)) {
+      return { state: { next, buffer: new Map([[a.seq, a]]), lastSeen: now }, outcome: 'buffered', delivered: [], dropped, confirm: false };
+    }
+    return { state: { next: next + 1, buffer, lastSeen: now }, outcome: 'delivered', delivered: [a.item], dropped, confirm: true };
+  }
   let outcome: ReceiveOutcome;
   if (a.seq < next) outcome = 'duplicate';
   else if (a.seq >= next + c.window) outcome = 'beyond-window';

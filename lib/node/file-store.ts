@@ -19,7 +19,7 @@ import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, re
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { RexsysStoreError } from '../errors.js';
-import { FILE_HEADER, StoreState, encodeChange, frame, parseLog } from '../store/records.js';
+import { FILE_HEADER, LineFramer, StoreState, frame, frameChange, parseLog } from '../store/records.js';
 import { resolveLimits, type RexsysStore, type StoreConnection, type StoreContext, type StoreLimits } from '../store/types.js';
 
 export interface FileStoreOptions extends StoreLimits {
@@ -129,7 +129,7 @@ function rewrite(file: string, state: StoreState): void {
       frame(FILE_HEADER) +
         state
           .changes()
-          .map((c) => frame(encodeChange(c)))
+          .map((c) => frameChange(c))
           .join(''),
     );
     fsyncSync(fd);
@@ -209,6 +209,7 @@ function openFile(file: string, fsyncMode: 'interval' | 'always' | 'never', fsyn
     );
   };
   const snapshot = state.snapshot();
+  const framer = new LineFramer();
 
   return {
     snapshot,
@@ -227,7 +228,9 @@ function openFile(file: string, fsyncMode: 'interval' | 'always' | 'never', fsyn
           records = live;
           return;
         }
-        writeSync(fd, changes.map((c) => frame(encodeChange(c))).join(''));
+        let text = '';
+        for (const c of changes) text += framer.frame(c);
+        writeSync(fd, text);
         failed = false;
         unsynced = true;
         if (fsyncMode === 'always') sync();

@@ -14,6 +14,8 @@ const windowKey = (sender: string, epoch: string) => `${sender}\0${epoch}`;
 export class StoreState {
   readonly sends = new Map<string, StoredSend>();
   readonly windows = new Map<string, StoredWindow>();
+  /** The key of the window applied last (a receiver writes the same one again and again). */
+  private last: { sender: string; epoch: string; key: string } | undefined;
 
   apply(c: StoreChange): void {
     switch (c.op) {
@@ -23,9 +25,13 @@ export class StoreState {
       case 'done':
         this.sends.delete(sendKey(c.epoch, c.receiver, c.seq));
         break;
-      case 'window':
-        this.windows.set(windowKey(c.window.sender, c.window.epoch), c.window);
+      case 'window': {
+        const { sender, epoch } = c.window;
+        let last = this.last;
+        if (last === undefined || last.sender !== sender || last.epoch !== epoch) this.last = last = { sender, epoch, key: windowKey(sender, epoch) };
+        this.windows.set(last.key, c.window);
         break;
+      }
       case 'forget':
         this.windows.delete(windowKey(c.sender, c.epoch));
         break;
@@ -124,21 +130,94 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
-/** CRC-32 (IEEE) of a string's UTF-16 code units folded to bytes via UTF-8. */
+/**
+ * CRC-32 (IEEE) of a string's UTF-8 bytes (as `TextEncoder` makes them: a lone surrogate
+ * counts as U+FFFD), computed from the code units without encoding the string first.
+ */
 export function crc32(text: string): number {
-  const bytes = new TextEncoder().encode(text);
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return (crc32Update(0xffffffff, text) ^ 0xffffffff) >>> 0;
+}
+
+/** The running CRC register (start: 0xffffffff) after `text` too; `crc32` finishes it. */
+function crc32Update(c: number, text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    let u = text.charCodeAt(i);
+    if (u < 0x80) {
+      c = CRC_TABLE[(c ^ u) & 0xff] ^ (c >>> 8);
+      continue;
+    }
+    if (u >= 0xd800 && u <= 0xdfff) {
+      const lo = u <= 0xdbff && i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+        i++;
+      } else u = 0xfffd;
+    }
+    if (u < 0x800) {
+      c = CRC_TABLE[(c ^ (0xc0 | (u >> 6))) & 0xff] ^ (c >>> 8);
+    } else if (u < 0x10000) {
+      c = CRC_TABLE[(c ^ (0xe0 | (u >> 12))) & 0xff] ^ (c >>> 8);
+      c = CRC_TABLE[(c ^ (0x80 | ((u >> 6) & 0x3f))) & 0xff] ^ (c >>> 8);
+    } else {
+      c = CRC_TABLE[(c ^ (0xf0 | (u >> 18))) & 0xff] ^ (c >>> 8);
+      c = CRC_TABLE[(c ^ (0x80 | ((u >> 12) & 0x3f))) & 0xff] ^ (c >>> 8);
+      c = CRC_TABLE[(c ^ (0x80 | ((u >> 6) & 0x3f))) & 0xff] ^ (c >>> 8);
+    }
+    c = CRC_TABLE[(c ^ (0x80 | (u & 0x3f))) & 0xff] ^ (c >>> 8);
+  }
+  return c;
 }
 
 /** The first line of every store file. */
 export const FILE_HEADER = { 'rexsys-rx-store': 1 } as const;
 
+/** Two lowercase hex digits per byte value (`crc.toString(16).padStart(8, '0')`, a byte at a time). */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /** One record as a line of the file. */
 export function frame(record: unknown): string {
   const json = JSON.stringify(record);
   return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+}
+
+/** `frame(encodeChange(c))`: one change as a line of the file. */
+export function frameChange(c: StoreChange): string {
+  return frame(encodeChange(c));
+}
+
+/**
+ * Frames changes as {@link frameChange} does, the same bytes. A receiver writes its
+ * window once per message it hands over, nearly always for the sender it wrote last:
+ * that record's JSON is written out directly, its constant start (and the CRC over it)
+ * kept from the last one.
+ */
+export class LineFramer {
+  private sender: string | undefined;
+  private epoch: string | undefined;
+  private head = '';
+  private headCrc = 0;
+  // The deadline and the time of the last one, as text: many messages share a millisecond.
+  private x = NaN;
+  private xText = '';
+  private l = NaN;
+  private lText = '';
+
+  frame(c: StoreChange): string {
+    if (c.op !== 'window') return frameChange(c);
+    const w = c.window;
+    if (!Number.isFinite(w.next) || !Number.isFinite(w.latestExpiry) || !Number.isFinite(w.lastSeen)) return frameChange(c);
+    if (w.sender !== this.sender || w.epoch !== this.epoch) {
+      this.sender = w.sender;
+      this.epoch = w.epoch;
+      this.head = `{"t":"win","f":${JSON.stringify(w.sender)},"e":${JSON.stringify(w.epoch)},"n":`;
+      this.headCrc = crc32Update(0xffffffff, this.head);
+    }
+    if (w.latestExpiry !== this.x) this.xText = String((this.x = w.latestExpiry));
+    if (w.lastSeen !== this.l) this.lText = String((this.l = w.lastSeen));
+    const tail = `${w.next},"x":${this.xText},"l":${this.lText}}`;
+    const crc = (crc32Update(this.headCrc, tail) ^ 0xffffffff) >>> 0;
+    return `${HEX[crc >>> 24]}${HEX[(crc >>> 16) & 0xff]}${HEX[(crc >>> 8) & 0xff]}${HEX[crc & 0xff]} ${this.head}${tail}\n`;
+  }
 }
 
 export interface ParsedLog {

@@ -78,6 +78,49 @@ describe('delivery engine (virtual time)', () => {
     expect(transmissionsTo(net, 'b')).toBe(50);
   });
 
+  it('a one-at-a-time sender is confirmed at once, not after confirmDelay: nothing else was pending to wait for', () => {
+    const net = new SimNetwork(11, { latency: [1, 1] }, { confirmDelay: 50 });
+    const a = net.add('a');
+    net.add('b');
+    const receipts: number[] = [];
+    const next = (n: number): void => {
+      if (n === 10) return;
+      a.engine.send('b', 'num', { n }, { via: 'auto', timeout: 10_000 }).subscribe(() => {
+        receipts.push(net.now());
+        next(n + 1);
+      });
+    };
+    net.at(0, () => next(0));
+    net.run();
+    // 1 ms there, 1 ms back, each (with confirmDelay's 50 ms it would be 50 ms apart).
+    expect(receipts).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
+    expect(net.wire.filter((w) => w.command === CONFIRM_COMMAND)).toHaveLength(10);
+  });
+
+  it('a sender with several in flight is confirmed once half of them are handed over, not after confirmDelay', () => {
+    const net = new SimNetwork(12, { latency: [1, 4] }, { confirmDelay: 50 });
+    const a = net.add('a');
+    const b = net.add('b');
+    let sent = 0;
+    let confirmed = 0;
+    const next = (): void => {
+      if (sent === 80) return;
+      a.engine.send('b', 'num', { n: sent++ }, { via: 'auto', timeout: 10_000 }).subscribe(() => {
+        confirmed++;
+        next();
+      });
+    };
+    net.at(0, () => {
+      for (let i = 0; i < 8; i++) next(); // 8 in flight
+    });
+    net.run();
+    expect(confirmed).toBe(80);
+    expect(numbers(b)).toEqual(Array.from({ length: 80 }, (_, n) => n));
+    // Ten rounds of 8, each about a round trip (2–8 ms), not confirmDelay (50 ms: 346 ms in all); at most two confirmations a round.
+    expect(net.now()).toBeLessThanOrEqual(100);
+    expect(net.wire.filter((w) => w.command === CONFIRM_COMMAND).length).toBeLessThanOrEqual(20);
+  });
+
   it('ttl: a receiver that never answers → E_UNCONFIRMED at the deadline, probing (not the backlog) meanwhile', () => {
     const net = new SimNetwork(4, {}, { retransmitAfter: 1000, maxProbeInterval: 8000 });
     const a = net.add('a');

@@ -94,7 +94,7 @@ describe('sender queue', () => {
     expect(acknowledge(s, C, 1, 0).wakeAt).toBeUndefined();
   });
 
-  it('property: seqs are unique and increasing; the floor never goes back; each message settles at most once; wakeAt is in the future', () => {
+  it('property: seqs are unique and increasing; the floor never goes back; each message settles at most once; wakeAt is in the future; states are never changed', () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('send' as const), ttl: fc.integer({ min: 1, max: 20_000 }) }),
       fc.record({ kind: fc.constant('ack' as const), upTo: fc.integer({ min: 0, max: 60 }) }),
@@ -112,6 +112,7 @@ describe('sender queue', () => {
         const settled = new Set<string>();
         const sentSeqs: number[] = [];
         for (const o of ops) {
+          const before = JSON.stringify(s);
           let step: SenderStep;
           if (o.kind === 'send') step = enqueue(s, c, msg(`m${ids++}`, now + o.ttl), now);
           else if (o.kind === 'ack') step = acknowledge(s, c, o.upTo, now);
@@ -132,6 +133,7 @@ describe('sender queue', () => {
             }
             if (e.type === 'expired') expect(e.entry.expires).toBeLessThanOrEqual(now);
           }
+          expect(JSON.stringify(s)).toBe(before); // pure: the state it was given is untouched
           s = step.state;
           const f = floorOf(s);
           expect(f).toBeGreaterThanOrEqual(floor);
