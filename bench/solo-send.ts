@@ -1,0 +1,42 @@
+/**
+ * Sequential socket sends of ONE client kind per process (no alternation with the other in
+ * the same process, unlike `npm run bench`): where bench/analysis.md ("Sends") separates what
+ * the library costs from what alternating two clients in one process costs.
+ *
+ *   npm run build && npx tsx bench/solo-send.ts lib   # or: bare
+ */
+import { loadLibrary } from './clients.js';
+import { startServer } from './harness.js';
+import { libPair, libSend, rawPair, sendRun } from './send.js';
+
+async function main(kind: string | undefined): Promise<void> {
+  if (kind !== 'lib' && kind !== 'bare') throw new Error('usage: npx tsx bench/solo-send.ts lib|bare');
+  loadLibrary(true);
+  const server = await startServer();
+  const [lib, raw] = [await libPair(server.url), await rawPair(server.url)];
+  const [send, arrivals] = kind === 'lib' ? [libSend(lib.tx, { via: 'socket' }), lib.arrivals] : [raw.emit, raw.arrivals];
+  const n = 3000;
+  try {
+    for (let round = 0; round < 4; round++) {
+      const cpu = process.cpuUsage();
+      await sendRun(send, arrivals, n, { window: 1 });
+      const { user, system } = process.cpuUsage(cpu);
+      // The first round warms up (JIT, socket buffers).
+      console.log(
+        `${kind} round ${round}${round === 0 ? ' (warm-up)' : ''}: user ${(user / n).toFixed(1)} µs, system ${(system / n).toFixed(1)} µs per message`,
+      );
+    }
+  } finally {
+    lib.close();
+    raw.close();
+    await server.close();
+  }
+}
+
+main(process.argv[2]).then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
