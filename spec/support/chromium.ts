@@ -3,7 +3,8 @@
  * suite is skipped with a warning, except under CI, where it must fail.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
@@ -56,8 +57,10 @@ export interface CdpChromium {
  */
 export async function startChromiumOverCdp(args: readonly string[] = []): Promise<CdpChromium> {
   const profile = mkdtempSync(join(tmpdir(), 'rexsys-rx-chromium-'));
+  // Its own process group: its helper processes (zygote, renderers, GPU) can be ended with it.
   const child = spawn(CHROMIUM, [...CHROMIUM_ARGS, '--remote-debugging-port=0', `--user-data-dir=${profile}`, ...args, 'about:blank'], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
@@ -68,8 +71,13 @@ export async function startChromiumOverCdp(args: readonly string[] = []): Promis
       clearTimeout(killer);
     }
     child.stderr?.destroy();
-    // Its helper processes may still be writing the profile for a moment after the browser exited.
-    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    // Its helper processes may outlive it for a moment, still writing the profile: end them first.
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // (none left)
+    }
+    await rm(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
   };
   let stderr = '';
   child.stderr.setEncoding('utf8');
