@@ -29,7 +29,6 @@ import {
 import { sizeOf } from '../store/records.js';
 import { storeContextOf, type RexsysStore, type StoreChange, type StoreConnection, type StoredSend } from '../store/types.js';
 import type { DeliveryOutcome, PendingSend } from '../store/outbox.js';
-export { deliveryEngine } from '../client/reliable-on-demand.js';
 
 /** What the engine needs from its client. */
 export interface DeliveryHost {

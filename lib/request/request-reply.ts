@@ -11,8 +11,6 @@ import { Responder } from './responder.js';
 import type { RequestReplyCounters } from './types.js';
 import { isRpcCommand, parseRpc } from './wire.js';
 
-export { requestReply } from '../client/reliable-on-demand.js';
-
 export class RequestReply {
   readonly counters: RequestReplyCounters = {
     requests: 0,

@@ -12,7 +12,8 @@
  */
 import { firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
 import { RexsysDecodeError, RexsysError, RexsysSendError, sendTo, type RexsysClient, type RexsysMessage, type SendReceipt, type Via } from '../../lib/index';
-import { deliveryEngine, type DeliveryEngine } from '../../lib/delivery/delivery-engine';
+import type { DeliveryEngine } from '../../lib/delivery/delivery-engine';
+import { deliveryEngine } from '../../lib/client/reliable-on-demand';
 import { CONFIRM_COMMAND } from '../../lib/delivery/envelope';
 import { record, untilStatus, clientFactory } from '../support/client-helpers';
 import { PEERS, type TestServer } from '../support/servers';

@@ -10,8 +10,9 @@
 import * as t from 'io-ts';
 import { firstValueFrom, from, lastValueFrom, map, of, throwError, timer, type Subscription } from 'rxjs';
 import { RexsysDecodeError, RexsysSendError, RexsysTimeoutError, type RexsysClient, type RexsysMessage } from '../../lib/index';
-import { deliveryEngine, type DeliveryEngine } from '../../lib/delivery/delivery-engine';
-import { requestReply, type RequestReply } from '../../lib/request/request-reply';
+import type { DeliveryEngine } from '../../lib/delivery/delivery-engine';
+import { deliveryEngine, requestReply } from '../../lib/client/reliable-on-demand';
+import type { RequestReply } from '../../lib/request/request-reply';
 import { REPLY_COMMAND, REQUEST_COMMAND } from '../../lib/request/wire';
 import { clientFactory, record, untilStatus } from '../support/client-helpers';
 import { SEED, prng, report } from '../support/fault-kit';
