@@ -16,9 +16,7 @@ import {
   merge,
   mergeMap,
   of,
-  race,
   takeUntil,
-  tap,
   type Subscriber,
 } from 'rxjs';
 import type { RexsysCredentials } from '../auth/certify.js';
@@ -33,7 +31,7 @@ import type { ClientEvent } from './events.js';
 import { MetricsRecorder, type ClientMetrics } from './metrics.js';
 import { checkTimeout, resolveClientOptions } from './options.js';
 import { Outbox } from './outbox.js';
-import { sendOverRest } from './send-rest.js';
+import { failRestSends, sendOverRest, startRestSend, type RestSend } from './send-rest.js';
 import { sendOverSocket, startSocketSend } from './send-socket.js';
 import { SessionHold } from './hold.js';
 import { INITIAL_STATE, reduceState, type ConnectionState } from './state.js';
@@ -258,12 +256,10 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     body: o.restBody,
     backoff: o.backoff,
     restRetries: o.restRetries,
+    emit,
+    pending: new Set<RestSend>(),
+    isClosed,
   };
-  const closedWhilePending$ = closing.pipe(
-    map((): never => {
-      throw new RexsysClosedError('The client was closed before the send completed.');
-    }),
-  );
 
   const resolveVia = (via: Via): 'socket' | 'rest' => (via === 'auto' ? (state.value.status === 'ready' ? 'socket' : 'rest') : via);
 
@@ -275,13 +271,8 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
   const transmit = (receiver: string, command: string, data: unknown, via: Via, timeout: number): Observable<SendReceipt> => {
     // A socket send emits its own events, sendAcked and sendFailed included (./send-socket.ts).
     if (resolveVia(via) === 'socket') return sendOverSocket(socketSender, receiver, command, data, timeout);
-    // close() fails pending sends: socket ones through the outbox, REST ones here.
-    return race(sendOverRest(restSender, receiver, command, data, timeout), closedWhilePending$).pipe(
-      tap({
-        next: (receipt) => emit({ type: 'sendAcked', via: 'rest', receiver, command, acked: receipt.acked ?? true }),
-        error: (e: unknown) => emit({ type: 'sendFailed', via: 'rest', receiver, command, error: asRexsysError(e) }),
-      }),
-    );
+    // A REST send emits its own events too, and close() fails it (./send-rest.ts).
+    return sendOverRest(restSender, receiver, command, data, timeout);
   };
 
   /** The wire form of `data`: the map's codec applied, and checked to be serialisable (E_ENCODE otherwise). */
@@ -430,15 +421,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
           });
       }
       if (resolveVia(via) === 'socket') return startSocketSend(socketSender, subscriber, receiver, command, data, timeout, reportError);
-      return transmit(receiver, command, data, via, timeout).subscribe({
-        next: (receipt) => subscriber.next(receipt),
-        error: (e: unknown) => {
-          const error = asRexsysError(e);
-          reportError(error);
-          subscriber.error(error);
-        },
-        complete: () => subscriber.complete(),
-      });
+      return startRestSend(restSender, subscriber, receiver, command, data, timeout, reportError);
     });
 
   const fanOut = (
@@ -496,6 +479,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       if (!reliable.current) opened?.abandon();
       reliable.dispose();
       outbox.failAll(new RexsysClosedError('The client was closed before the send completed.'));
+      failRestSends(restSender.pending);
       closing.next();
       closing.complete();
       state.complete();

@@ -80,6 +80,11 @@ export class CredentialSource {
     return c.expiresAt !== undefined && c.expiresAt - this.options.renewBefore <= Date.now();
   }
 
+  /** The cached credentials if they can be used now (what `get()` would emit at once), else undefined. */
+  current(): RexsysCredentials | undefined {
+    return this.usable(this.cached) ? this.cached : undefined;
+  }
+
   /** Cold: the cached credentials, or a certify call (shared while in flight). */
   get(): Observable<IssuedCredentials> {
     return defer(() => {

@@ -59,13 +59,15 @@ export function formatIssues(issues: readonly DecodeIssue[]): string {
 export function decodeWith<A, O>(
   codec: t.Type<A, O, unknown>,
   value: unknown,
-  source?: string,
+  /** Where the value came from, for the error; a function is called only when there is an error. */
+  from?: string | (() => string),
   /** What to keep as the error's `raw` payload. @default value */
   raw: unknown = value,
 ): E.Either<RexsysDecodeError, A> {
   const result = codec.decode(value);
   if (E.isRight(result)) return result;
   const issues = toIssues(result.left);
+  const source = typeof from === 'function' ? from() : from;
   const what = source ? `${source} payload` : 'Payload';
   return E.left(new RexsysDecodeError(`${what} does not match ${codec.name}: ${formatIssues(issues)}`, { issues, raw, source }));
 }

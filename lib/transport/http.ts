@@ -4,6 +4,7 @@
  * request body (it carries the token).
  */
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import type { Agent as HttpAgent } from 'node:http';
 import * as E from '../protocol/either.js';
 import { Observable } from 'rxjs';
 import { RexsysTimeoutError, RexsysTransportError } from '../errors.js';
@@ -27,10 +28,38 @@ export interface PostOptions {
   readonly timeout?: number;
 }
 
+/** The proxy variables axios reads in Node (`<protocol>_proxy`, `all_proxy`; either case). */
+const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'all_proxy'];
+
+/** True when a proxy variable is set in this process's environment (never in a browser). */
+export function envProxySet(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env !== undefined && PROXY_VARIABLES.some((name) => !!env[name] || !!env[name.toUpperCase()]);
+}
+
 let defaultHttp: AxiosInstance | undefined;
-/** The axios instance used when the caller passes none (created on first use). */
+/**
+ * The axios instance used when the caller passes none (created on first use). With no
+ * proxy variable set then, it has `proxy: false`, which spares axios reading the
+ * environment on every request (#18); with one set, axios reads them per request as usual.
+ */
 export function defaultHttpClient(): AxiosInstance {
-  return (defaultHttp ??= axios.create());
+  return (defaultHttp ??= axios.create({ ...nodeAgents(), ...(envProxySet() ? {} : { proxy: false }) }));
+}
+
+/**
+ * Keep-alive agents for the default instance in Node, like Node's global ones but with the
+ * TCP keep-alive delay axios sets on each request's socket (60 s). With the global agent
+ * (1 s) the two took turns, and each change is two `setsockopt` calls per request (#18).
+ * None outside Node, or before Node 20.16 (no `process.getBuiltinModule`): axios's own
+ * defaults then.
+ */
+function nodeAgents(): { httpAgent?: HttpAgent; httpsAgent?: HttpAgent } {
+  const load = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  if (typeof load !== 'function') return {};
+  const options = { keepAlive: true, keepAliveMsecs: 60_000, scheduling: 'lifo', timeout: 5_000 } as const;
+  const [http, https] = [load('node:http'), load('node:https')] as Array<{ Agent: new (o: typeof options) => HttpAgent } | undefined>;
+  return http && https ? { httpAgent: new http.Agent(options), httpsAgent: new https.Agent(options) } : {};
 }
 
 /** Network error codes that mean the request never reached a server. */
@@ -52,6 +81,9 @@ function bodyOf(payload: unknown, format: BodyFormat): { data: string; contentTy
       return { data: JSON.stringify({ EncodeData: encoded }), contentType: 'application/json' };
   }
 }
+
+/** The path of a URL, for messages (computed only when one is written). */
+const pathOf = (url: string): string => new URL(url).pathname;
 
 /** How many same-origin redirects a POST follows. */
 const MAX_REDIRECTS = 3;
@@ -121,11 +153,15 @@ export function postEncoded(url: string, payload: unknown, options: PostOptions 
   const { http = defaultHttpClient(), body = 'json', timeout = 0 } = options;
   return new Observable<AnyEnvelope>((subscriber) => {
     const controller = new AbortController();
+    // Settled: nothing left to abort (aborting makes a DOMException and dispatches an event, #18).
+    let settled = false;
     const { data, contentType } = bodyOf(payload, body);
-    const fail = (error: Error) => subscriber.error(scrubError(error));
+    const fail = (error: Error) => {
+      settled = true;
+      subscriber.error(scrubError(error));
+    };
 
     const post = (target: string, hops: number): void => {
-      const where = new URL(target).pathname;
       http
         .post<unknown>(target, data, {
           headers: { 'Content-Type': contentType },
@@ -152,7 +188,7 @@ export function postEncoded(url: string, payload: unknown, options: PostOptions 
                 fail(
                   new RexsysTransportError(
                     'E_HTTP',
-                    `POST ${where} answered HTTP ${res.status}, ${why}: not followed, because the request carries credentials. Point the client's url at the server itself.`,
+                    `POST ${pathOf(target)} answered HTTP ${res.status}, ${why}: not followed, because the request carries credentials. Point the client's url at the server itself.`,
                     { status: res.status, body: { location: next.origin + next.pathname } },
                   ),
                 );
@@ -169,23 +205,25 @@ export function postEncoded(url: string, payload: unknown, options: PostOptions 
             }
             if (res.status < 200 || res.status >= 300) {
               fail(
-                new RexsysTransportError('E_HTTP', `POST ${where} failed with HTTP ${res.status}${describeServerMessage(answer)}`, {
+                new RexsysTransportError('E_HTTP', `POST ${pathOf(target)} failed with HTTP ${res.status}${describeServerMessage(answer)}`, {
                   status: res.status,
                   body: answer,
                 }),
               );
               return;
             }
-            const envelope = decodeWith(AnyEnvelope, answer, `POST ${where} answer`);
+            const envelope = decodeWith(AnyEnvelope, answer, () => `POST ${pathOf(target)} answer`);
             if (E.isLeft(envelope)) {
               fail(envelope.left);
               return;
             }
+            settled = true;
             subscriber.next(envelope.right);
             subscriber.complete();
           },
           (err: unknown) => {
             if (controller.signal.aborted) return;
+            const where = pathOf(target);
             if (isAxiosError(err) && (err.code === 'ETIMEDOUT' || err.code === 'ECONNABORTED')) {
               fail(new RexsysTimeoutError(`POST ${where} got no answer within ${timeout} ms`, { timeoutMs: timeout, cause: err }));
               return;
@@ -200,6 +238,8 @@ export function postEncoded(url: string, payload: unknown, options: PostOptions 
         );
     };
     post(url, 0);
-    return () => controller.abort();
+    return () => {
+      if (!settled) controller.abort();
+    };
   });
 }

@@ -2,7 +2,7 @@ import type { AxiosInstance } from 'axios';
 import { map, type Observable } from 'rxjs';
 import type { RexsysCredentials } from '../auth/certify.js';
 import { RexsysSendError } from '../errors.js';
-import type { Channel, RestSendPayload } from '../protocol/codecs.js';
+import type { AnyEnvelope, Channel, RestSendPayload } from '../protocol/codecs.js';
 import { SEND_PATH } from '../protocol/paths.js';
 import { registerSecret, scrub, scrubText } from '../security/secrets.js';
 import { joinUrl, postEncoded, type BodyFormat } from './http.js';
@@ -34,6 +34,22 @@ export function restSendPayload(a: Pick<RestSendArgs, 'project' | 'channel' | 'c
 }
 
 /**
+ * The `result` of a REST send's answer, scrubbed of secrets; throws a
+ * {@link RexsysSendError} `E_SEND_REFUSED` when `server.status` is not `success`.
+ */
+export function sendResultOf(envelope: AnyEnvelope, receiver: string, command: string): unknown {
+  const { server, result } = envelope.rexsys;
+  if (server.status !== 'success') {
+    throw new RexsysSendError(
+      'E_SEND_REFUSED',
+      scrubText(`The server refused the send of "${command}" to "${receiver}" (status ${server.status}${server.message ? `: ${server.message}` : ''}).`),
+      { receiver, command },
+    );
+  }
+  return scrub(result);
+}
+
+/**
  * One POST to `/api/ide/io/send`; emits the envelope's `result` once. Cold and
  * cancellable. A `server.status` other than `success` is a {@link RexsysSendError}
  * `E_SEND_REFUSED`; HTTP and network failures are RexsysTransportErrors.
@@ -42,16 +58,6 @@ export function postSend(args: RestSendArgs): Observable<unknown> {
   const { url, http, body, timeout, receiver, command } = args;
   registerSecret(args.credentials.token);
   return postEncoded(joinUrl(url, SEND_PATH), restSendPayload(args), { http, body, timeout }).pipe(
-    map((envelope) => {
-      const { server, result } = envelope.rexsys;
-      if (server.status !== 'success') {
-        throw new RexsysSendError(
-          'E_SEND_REFUSED',
-          scrubText(`The server refused the send of "${command}" to "${receiver}" (status ${server.status}${server.message ? `: ${server.message}` : ''}).`),
-          { receiver, command },
-        );
-      }
-      return scrub(result);
-    }),
+    map((envelope) => sendResultOf(envelope, receiver, command)),
   );
 }

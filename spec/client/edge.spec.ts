@@ -226,6 +226,27 @@ describe('client edge cases', () => {
       await expect(pending).rejects.toMatchObject({ code: 'E_CLOSED' });
     });
 
+    it('a REST send reports itself: sendAcked once answered; closed while pending, sendFailed E_CLOSED and one error on errors$; after close, E_CLOSED at once', async () => {
+      server = await startEmulatorServer();
+      const c = create({ url: server.url, project: 'demo', productkey: 'KIOSK-KEY' });
+      const events = record(c.events$);
+      const errors = record(c.errors$);
+      const receipt = await firstValueFrom(c.send({ receiver: 'x', command: 'ok', data: 1 }, { via: 'rest' }));
+      expect(receipt).toMatchObject({ via: 'rest', receiver: 'x', command: 'ok' });
+      await server.failNext('/api/ide/io/send', { hang: true });
+      const pending = firstValueFrom(c.send({ receiver: 'x', command: 'hung', data: 1 }, { via: 'rest', timeout: 0 }));
+      await delay(100);
+      c.close();
+      await expect(pending).rejects.toMatchObject({ code: 'E_CLOSED' });
+      const sends = events.values.filter((e) => e.type === 'sendAcked' || e.type === 'sendFailed');
+      expect(sends).toEqual([
+        { type: 'sendAcked', via: 'rest', receiver: 'x', command: 'ok', acked: true },
+        expect.objectContaining({ type: 'sendFailed', via: 'rest', receiver: 'x', command: 'hung', error: expect.objectContaining({ code: 'E_CLOSED' }) }),
+      ]);
+      expect(errors.values.map((e) => e.code)).toEqual(['E_CLOSED']);
+      await expect(firstValueFrom(c.send({ receiver: 'x', command: 'late', data: 1 }, { via: 'rest' }))).rejects.toMatchObject({ code: 'E_CLOSED' });
+    });
+
     it('a REST send timeout bounds the retries too', async () => {
       server = await startEmulatorServer();
       const c = create({ url: server.url, project: 'demo', productkey: 'KIOSK-KEY', backoff: { initialDelay: 2000, jitter: 0 } });
