@@ -39,10 +39,15 @@ export async function runDelivery(server: BenchServer, quick: boolean): Promise<
   const p = await libPair(server.url);
   let pairs;
   try {
-    pairs = await paired('delivery', rounds, [
-      { id: 'seq', run: () => run(p, true, seq, {}), base: () => run(p, false, seq, {}) },
-      { id: '64', run: () => run(p, true, pipelined, { window: 64 }), base: () => run(p, false, pipelined, { window: 64 }) },
-    ]);
+    pairs = await paired(
+      'delivery',
+      rounds,
+      [
+        { id: 'seq', run: () => run(p, true, seq, {}), base: () => run(p, false, seq, {}) },
+        { id: '64', run: () => run(p, true, pipelined, { window: 64 }), base: () => run(p, false, pipelined, { window: 64 }) },
+      ],
+      { warmups: quick ? 1 : 3 },
+    );
   } finally {
     p.close();
   }
@@ -113,7 +118,7 @@ export async function runStore(server: BenchServer, quick: boolean): Promise<Sec
     }
   };
   try {
-    const pair = (await paired('store', rounds, [{ id: 'file', run: round(true), base: round(false) }])).get('file');
+    const pair = (await paired('store', rounds, [{ id: 'file', run: round(true), base: round(false) }], { warmups: quick ? 1 : 3 })).get('file');
     return {
       id: 'store',
       title: 'Receiving with a file store',

@@ -30,17 +30,34 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-let gc: (() => void) | undefined;
-/** Two full GCs with a macrotask between (weak callbacks run); returns `heapUsed` after them. */
-export async function settleHeap(): Promise<number> {
+let gc: ((options?: { type: 'major' | 'minor' }) => void) | undefined;
+const collector = () => {
   if (!gc) {
     v8.setFlagsFromString('--expose-gc');
-    gc = vm.runInNewContext('gc') as () => void;
+    gc = vm.runInNewContext('gc') as typeof gc;
   }
-  gc();
+  return gc!;
+};
+
+/** Two full GCs with a macrotask between (weak callbacks run); returns `heapUsed` after them. For heap figures only: see {@link clearYoungGeneration}. */
+export async function settleHeap(): Promise<number> {
+  collector()();
   await tick();
-  gc();
+  collector()();
   return process.memoryUsage().heapUsed;
+}
+
+/**
+ * Collects the young generation (a scavenge), so a run does not pay for the garbage the one
+ * before it left, then lets a macrotask pass. Not a full GC before a CPU-timed run: the
+ * collector's concurrent marking and sweeping after a forced full GC run on V8's worker
+ * threads during the next run and land in its `process.cpuUsage()` (measured on this VM:
+ * 20–30 µs more per message for both clients at 64 in flight, and 100+ µs for a 1,000-message
+ * sequential run; bench/analysis.md).
+ */
+export async function clearYoungGeneration(): Promise<void> {
+  collector()({ type: 'minor' });
+  await tick();
 }
 
 /** Counts messages; `until(n)` resolves once `n` more arrived. `hit` is all a listener does. */
@@ -159,20 +176,34 @@ export interface Case {
   readonly base: () => Promise<Figures>;
 }
 
+/** How {@link paired} runs its rounds. */
+export interface PairedOptions {
+  /** Collect the young generation before each run (see {@link clearYoungGeneration}). @default true */
+  readonly gc?: boolean;
+  /**
+   * Unmeasured passes over every case (baseline and library) before the first round: V8
+   * optimises the library's code over the first several thousand messages (measured with
+   * `--trace-opt`: compilations until the fourth 3,000-message run), and a run measured
+   * earlier pays for them on its worker threads. @default 3
+   */
+  readonly warmups?: number;
+}
+
 /**
- * Runs every case next to a run of its baseline, `rounds` times, after one unmeasured run
- * of each: the order of the cases reverses every other round, and the baseline runs before
- * the case in one round and after it in the next, so a drift of a shared machine's load
- * falls on both sides. With `gc`, two full GCs before each run: no run pays for collecting
- * what the one before it left.
+ * Runs every case next to a run of its baseline, `rounds` times, after `warmups`
+ * unmeasured passes: the order of the cases reverses every other round, and the baseline
+ * runs before the case in one round and after it in the next, so a drift of a shared
+ * machine's load falls on both sides. With `gc`, the young generation is collected before
+ * each run: no run pays for collecting what the one before it left.
  */
-export async function paired(name: string, rounds: number, cases: readonly Case[], gc = true): Promise<Map<string, Pair>> {
+export async function paired(name: string, rounds: number, cases: readonly Case[], options: PairedOptions = {}): Promise<Map<string, Pair>> {
+  const { gc = true, warmups = 3 } = options;
   const out = new Map(cases.map((c) => [c.id, { lib: [] as Figures[], base: [] as Figures[] }]));
   const once = async (run: () => Promise<Figures>) => {
-    if (gc) await settleHeap();
+    if (gc) await clearYoungGeneration();
     return run();
   };
-  for (const c of cases) await once(c.base).then(() => once(c.run));
+  for (let pass = 0; pass < warmups; pass++) for (const c of cases) await once(c.base).then(() => once(c.run));
   for (let r = 0; r < rounds; r++) {
     const line: string[] = [];
     for (const [i, c] of (r % 2 ? [...cases].reverse() : cases).entries()) {

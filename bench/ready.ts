@@ -69,7 +69,7 @@ export async function runReady(server: BenchServer, quick: boolean): Promise<Sec
         { id: 'credentials', run: libFresh(withCreds), base: rawFresh(rawCreds) },
         { id: 'reconnect', run: () => again(libProxy, libAgain())(), base: () => again(rawProxy, rawLogin(socket, rawCreds, false))() },
       ],
-      false,
+      { gc: false, warmups: 1 },
     );
     return {
       id: 'ready',

@@ -132,11 +132,12 @@ export async function runSends(server: BenchServer, quick: boolean): Promise<Sec
       run: () => sendRun(libSend(lib.tx, { via }), lib.arrivals, n, { window }),
       base: () => sendRun(via === 'socket' ? raw.emit : raw.post, raw.arrivals, n, { window }),
     });
-    const pairs = await paired('send', rounds, [
-      both('socket-seq', 'socket', seq, 1),
-      both('socket-64', 'socket', pipelined, 64),
-      both('rest-16', 'rest', rest, 16),
-    ]);
+    const pairs = await paired(
+      'send',
+      rounds,
+      [both('socket-seq', 'socket', seq, 1), both('socket-64', 'socket', pipelined, 64), both('rest-16', 'rest', rest, 16)],
+      { warmups: quick ? 1 : 3 },
+    );
     const [s1, s64, r16] = ['socket-seq', 'socket-64', 'rest-16'].map((id) => pairs.get(id));
     return [
       {
