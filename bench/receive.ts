@@ -13,7 +13,7 @@ import * as t from 'io-ts';
 import type { Subscription } from 'rxjs';
 import type { Socket } from 'socket.io-client';
 import { holdOpenCapturingSocket, libClient, rawClose, rawReceiver } from './clients.js';
-import { cpuSince, paired, ratioRow, settleHeap, Sink, tick, type BenchServer, type Case, type Figures, type Section } from './harness.js';
+import { clearYoungGeneration, cpuSince, paired, ratioRow, Sink, tick, type BenchServer, type Case, type Figures, type Section } from './harness.js';
 import { profile, profileTable } from './profile.js';
 
 const Slide = t.type({ url: t.string, n: t.number, on: t.boolean }, 'Slide');
@@ -98,7 +98,7 @@ export async function runReplay(server: BenchServer, quick: boolean, withProfile
     const run = (id: string) => async (): Promise<Figures> => {
       const teardown = cases[id].setup(sink.hit);
       try {
-        await replay(id, warmup); // the young generation grows back after the forced GC
+        await replay(id, warmup); // its listeners' code warm, the young generation grown back
         const cpu0 = process.cpuUsage();
         await replay(id, messages);
         return { cpu: cpuSince(cpu0) / messages };
@@ -111,6 +111,7 @@ export async function runReplay(server: BenchServer, quick: boolean, withProfile
       'replay',
       rounds,
       ids.map((id): Case => ({ id, run: run(id), base: run('raw') })),
+      { warmups: quick ? 1 : 3 },
     );
     const goals: Record<string, number> = { messages: 1.05, 'command-1': 1.05, 'command-1000': 1.1 };
     const rows = ids.map((id) => ratioRow(`replay.${id}`, LABELS[id], 'µs/msg', pairs.get(id), 'cpu', goals[id] ? { max: goals[id] } : undefined));
@@ -120,7 +121,7 @@ export async function runReplay(server: BenchServer, quick: boolean, withProfile
         const teardown = cases[id].setup(sink.hit);
         try {
           await replay(id, warmup);
-          await settleHeap();
+          await clearYoungGeneration();
           const cpu0 = process.cpuUsage();
           return await profile(
             () => replay(id, messages),
@@ -174,6 +175,7 @@ export async function runLoopback(server: BenchServer, quick: boolean): Promise<
       'loopback',
       rounds,
       ids.map((id): Case => ({ id, run: run(id), base: run('raw') })),
+      { warmups: quick ? 1 : 3 },
     );
     return {
       id: 'loopback',
