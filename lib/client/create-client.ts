@@ -235,10 +235,19 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       };
     });
 
-  /** Holds the connection until the returned release is called (the delivery engine's and request/reply's pending work). */
+  /**
+   * Holds the connection until the returned release is called (idempotent): the delivery
+   * engine's and request/reply's pending work. A counted hold, as a socket send's (no
+   * subscription per holder); both release theirs on close.
+   */
   const holdConnection = (): (() => void) => {
-    const holding = session$.subscribe();
-    return () => holding.unsubscribe();
+    hold.acquire();
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      hold.release();
+    };
   };
   // Subscribing to the connection first means the first state a subscriber sees is already `connecting`.
   const state$ = defer(() => (isClosed() ? of(state.value) : merge(session$, state)));
@@ -312,16 +321,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
             deliver(message);
             return true;
           },
-          // A counted hold, as a socket send's (no subscription per confirmed send); the engine releases every hold on close.
-          hold: () => {
-            hold.acquire();
-            let held = true;
-            return () => {
-              if (!held) return;
-              held = false;
-              hold.release();
-            };
-          },
+          hold: holdConnection,
           uid: randomId,
           now: () => Date.now(),
           scheduler: asyncScheduler,

@@ -15,7 +15,7 @@ import { deliveryEngine, requestReply } from '../../lib/client/reliable-on-deman
 import type { RequestReply } from '../../lib/request/request-reply';
 import { REPLY_COMMAND, REQUEST_COMMAND } from '../../lib/request/wire';
 import { clientFactory, record, untilStatus } from '../support/client-helpers';
-import { SEED, prng, report } from '../support/fault-kit';
+import { SEED, inner, prng, report } from '../support/fault-kit';
 import { PEERS, type TestServer } from '../support/servers';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { delay, waitFor } from '../support/wait';
@@ -162,6 +162,7 @@ describe.each(PEERS)('request/reply against the %s', (name, start) => {
     expect((r.error as Error).message).toMatch(/got the request "slow" but did not reply within 500 ms/);
     await waitFor(() => answered.values.length === 1 && rr(kiosk).counters.droppedReplies === 1, { message: 'the late reply to be dropped' });
     expect(rr(display).counters.handled).toBe(2);
+    expect(inner(kiosk).holders).toBe(1); // state$ only: both requests let go of the connection
   });
 
   it('unsubscribing cancels: the late reply is dropped quietly (counted), the handler ran once', async () => {
@@ -181,6 +182,7 @@ describe.each(PEERS)('request/reply against the %s', (name, start) => {
     expect(got.errors).toEqual([]);
     expect(errors.values).toEqual([]);
     expect(runs).toBe(1);
+    expect(inner(kiosk).holders).toBe(1); // state$ only: the cancelled request let go of the connection
   });
 
   it('many requests in flight from two requesters: none blocks another, each reply goes to its own request', async () => {
@@ -316,8 +318,10 @@ describe.each(PEERS)('request/reply against the %s', (name, start) => {
     const pending = settle(firstValueFrom(kiosk.request({ receiver: 'display-01', command: 'hang', data: {} }, { timeout: 5000 })));
     await waitFor(() => rr(kiosk).counters.requests === 1);
     await delay(300);
+    expect(inner(kiosk).holders).toBeGreaterThan(0); // the pending request holds the connection
     kiosk.close();
     expect((await pending).error).toMatchObject({ code: 'E_CLOSED' });
+    expect(inner(kiosk).holders).toBe(0);
     expect(rr(kiosk).requester.pendingCount).toBe(0);
     expect(engine(kiosk).activeCount).toBe(0);
     const after = await settle(firstValueFrom(kiosk.request({ receiver: 'display-01', command: 'hang', data: {} })));
