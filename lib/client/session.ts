@@ -25,7 +25,7 @@ import { HELLO_EVENT } from '../protocol/hello-parser.js';
 import { decodeWith } from '../protocol/report.js';
 import { scrub, scrubText } from '../security/secrets.js';
 import { heartbeat, type HeartbeatOptions } from '../liveness/heartbeat.js';
-import { acksOf, activityOf, probeOverSocket } from '../liveness/heartbeat-probe.js';
+import { acksOf, activityOf, probeOverSocket, type TouidListen } from '../liveness/heartbeat-probe.js';
 import type { Channel } from '../protocol/codecs.js';
 import { reasonOf, withReason, type ClientEvent } from './events.js';
 
@@ -187,10 +187,22 @@ export function loginSession(o: SessionOptions): Observable<Session> {
       }),
     );
 
-    // Every message's path: socket.io calls onTouid itself (no operator chain in between).
+    // Every message's path: socket.io calls one listener itself (no operator chain in between),
+    // which tells the heartbeat (while it watches) and then the client.
+    let heard: ((payload?: unknown) => void) | undefined;
+    const onTouid = (payload?: unknown): void => {
+      heard?.(payload);
+      o.onTouid(payload);
+    };
+    const listenTouid: TouidListen = (listener) => {
+      heard = listener;
+      return () => {
+        if (heard === listener) heard = undefined;
+      };
+    };
     const touid$ = new Observable<never>(() => {
-      socket.on('touid', o.onTouid);
-      return () => socket.off('touid', o.onTouid);
+      socket.on('touid', onTouid);
+      return () => socket.off('touid', onTouid);
     });
 
     // Logged in: prove the link at the heartbeat's pace; a missed probe ends the session (reason 'heartbeat').
@@ -202,7 +214,7 @@ export function loginSession(o: SessionOptions): Observable<Session> {
               of(session),
               heartbeat(hb, {
                 probe: () => probeOverSocket(socket, o.channel, session.uid, hb.timeout),
-                activity$: activityOf(socket),
+                activity$: activityOf(socket, listenTouid),
                 answers$: acksOf(socket),
                 wake$: o.wake$,
               }).pipe(

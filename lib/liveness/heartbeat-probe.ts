@@ -27,14 +27,21 @@ export function probeOverSocket(socket: Socket, channel: Channel, uid: string, t
 /** The engine.io socket under a socket.io socket, as far as the proofs below use it. */
 type Engine = { on?: (e: string, l: (p: never) => void) => void; off?: (e: string, l: (p: never) => void) => void } | undefined;
 
+/** Registers a listener for every incoming `touid` payload; returns its removal. */
+export type TouidListen = (listener: (payload?: unknown) => void) => () => void;
+
 /**
  * Proofs the link is alive, watched all the time: every incoming `touid` but our own
  * heartbeat echo (counting the echo, which the server routes back just before the
  * probe's ack, would cancel the probe and lose its round trip), and the server's
  * engine.io pings. It is on every message's path, so a message only sets a flag: the
  * proofs of one turn of the event loop are emitted once, a microtask later.
+ *
+ * `listenTouid` is how it hears of messages: by default a listener of its own on the
+ * socket; the client passes its own `touid` listener's, so socket.io calls one listener
+ * per message, not two (#18).
  */
-export function activityOf(socket: Socket): Observable<void> {
+export function activityOf(socket: Socket, listenTouid: TouidListen = socketTouids(socket)): Observable<void> {
   return new Observable<void>((subscriber) => {
     let pending = false;
     const flush = () => {
@@ -50,13 +57,21 @@ export function activityOf(socket: Socket): Observable<void> {
       if ((payload as { command?: unknown } | null)?.command !== HEARTBEAT_COMMAND) proof();
     };
     const engine = socket.io.engine as unknown as Engine;
-    socket.on('touid', onTouid);
+    const stopTouids = listenTouid(onTouid);
     engine?.on?.('ping', proof);
     return () => {
-      socket.off('touid', onTouid);
+      stopTouids();
       engine?.off?.('ping', proof);
     };
   });
+}
+
+/** A `touid` listener of its own on `socket`. */
+function socketTouids(socket: Socket): TouidListen {
+  return (listener) => {
+    socket.on('touid', listener);
+    return () => socket.off('touid', listener);
+  };
 }
 
 /**

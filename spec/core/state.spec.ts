@@ -44,6 +44,18 @@ describe('reduceState', () => {
     }
   });
 
+  it('a received message changes no state, whatever the state (the client skips the reducer for it on the hot path)', () => {
+    const states: ConnectionState[] = [
+      INITIAL_STATE,
+      run([{ type: 'connecting', attempt: 0 }]),
+      run([{ type: 'loginSent', uid: 'u', sid: 's' }]),
+      run([{ type: 'loginOk', uid: 'u', sid: 's' }]),
+      run([{ type: 'retryScheduled', attempt: 1, delay: 10, reason: 'transport close', error: lost }]),
+      run([{ type: 'gaveUp', reason: 'login refused', error: refused }]),
+    ];
+    for (const s of states) expect(reduceState(s, { type: 'messageReceived', command: 'x' })).toBe(s);
+  });
+
   it('a retry: reconnecting with attempt, delay, reason and lastError; the status stays until login', () => {
     const s = run([
       { type: 'loginOk', uid: 'u', sid: 's' },

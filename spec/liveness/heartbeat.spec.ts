@@ -221,6 +221,27 @@ describe('activityOf / acksOf (the client proofs, on a socket.io socket)', () =>
     expect(socket.count() + engine.count()).toBe(0);
   });
 
+  it("with the client's own touid listener (listenTouid): no listener of its own on the socket, the same proofs", async () => {
+    const { socket, engine, asSocket } = fakeSocket();
+    let heard: ((payload?: unknown) => void) | undefined;
+    let proofs = 0;
+    const sub = activityOf(asSocket, (listener) => {
+      heard = listener;
+      return () => (heard = undefined);
+    }).subscribe(() => proofs++);
+    expect(socket.count()).toBe(0);
+    heard!({ command: 'show' });
+    heard!({ command: 'show' });
+    await Promise.resolve();
+    expect(proofs).toBe(1);
+    heard!({ command: HEARTBEAT_COMMAND });
+    await Promise.resolve();
+    expect(proofs).toBe(1);
+    sub.unsubscribe();
+    expect(heard).toBeUndefined();
+    expect(socket.count() + engine.count()).toBe(0);
+  });
+
   it('acksOf emits on ACK and BINARY_ACK packets only', () => {
     const { socket, engine, asSocket } = fakeSocket();
     let acks = 0;
