@@ -5,7 +5,8 @@
  * - replay (the figure that decides): the packets a server would send are handed to the
  *   connected socket's engine in-process (`engine.emit('data', packet)`, what the websocket
  *   transport does per frame), so the run has socket.io's decoding and the client under
- *   test, without network, server or scheduling noise; plus a V8 profile of it;
+ *   test, without network, server or scheduling noise, in blocks alternating with the bare
+ *   client; plus a V8 profile of it;
  * - loopback: the emulator child floods the client through the gate, held back and then
  *   released in one burst, so every client reads the same large chunks whatever its speed.
  */
@@ -13,7 +14,21 @@ import * as t from 'io-ts';
 import type { Subscription } from 'rxjs';
 import type { Socket } from 'socket.io-client';
 import { holdOpenCapturingSocket, libClient, rawClose, rawReceiver } from './clients.js';
-import { clearYoungGeneration, cpuSince, paired, ratioRow, Sink, tick, type BenchServer, type Case, type Figures, type Section } from './harness.js';
+import {
+  clearYoungGeneration,
+  cpuSince,
+  paired,
+  progress,
+  ratioRow,
+  Sink,
+  stat,
+  tick,
+  type BenchServer,
+  type Case,
+  type Figures,
+  type Pair,
+  type Section,
+} from './harness.js';
 import { profile, profileTable } from './profile.js';
 
 const Slide = t.type({ url: t.string, n: t.number, on: t.boolean }, 'Slide');
@@ -73,7 +88,8 @@ async function receivers<T>(url: string, use: (raw: Socket, socket: Socket, case
 }
 
 export async function runReplay(server: BenchServer, quick: boolean, withProfile: boolean): Promise<Section> {
-  const [messages, rounds, warmup] = quick ? [3_000, 2, 1_000] : [20_000, 8, 5_000];
+  const [messages, warmup] = quick ? [3_000, 1_000] : [20_000, 5_000];
+  const [block, blocks, warm] = quick ? [1_000, 10, 2] : [2_000, 100, 10];
   const sink = new Sink();
   return receivers(server.url, async (raw, socket, cases) => {
     // The EVENT packets the emulator's inject() writes, 1,000 per case, replayed in a loop.
@@ -95,24 +111,48 @@ export async function runReplay(server: BenchServer, quick: boolean, withProfile
         for (const end = Math.min(n, sent + 500); sent < end; sent++) engine.emit('data', packets[sent % packets.length]);
       await arrived;
     };
-    const run = (id: string) => async (): Promise<Figures> => {
-      const teardown = cases[id].setup(sink.hit);
+    /**
+     * A case against the bare client in alternating blocks of `block` messages (which goes
+     * first alternates too), both subscribed throughout, each on its own socket (a bare case,
+     * sharing the bare socket, subscribes for its blocks only): a drift of the machine's
+     * load falls on both within a second. The first `warm` blocks are not measured. (Whole
+     * runs of 20,000 messages, alternated, moved by ±15 % between benchmark runs of the
+     * same build; these blocks agree within a few per cent.)
+     */
+    const interleaved = async (id: string): Promise<Pair> => {
+      const pair = { lib: [] as Figures[], base: [] as Figures[] };
+      const shared = !cases[id].lib;
+      const timed = async (which: string): Promise<Figures> => {
+        const teardown = shared ? cases[which].setup(sink.hit) : undefined;
+        try {
+          const cpu0 = process.cpuUsage();
+          await replay(which, block);
+          return { cpu: cpuSince(cpu0) / block };
+        } finally {
+          teardown?.();
+        }
+      };
+      const teardowns = shared ? [] : [cases[id].setup(sink.hit), cases.raw.setup(sink.hit)];
       try {
-        await replay(id, warmup); // its listeners' code warm, the young generation grown back
-        const cpu0 = process.cpuUsage();
-        await replay(id, messages);
-        return { cpu: cpuSince(cpu0) / messages };
+        for (let b = -warm; b < blocks; b++) {
+          const first = b % 2 === 0 ? await timed('raw') : undefined;
+          const lib = await timed(id);
+          const base = first ?? (await timed('raw'));
+          if (b < 0) continue;
+          pair.lib.push(lib);
+          pair.base.push(base);
+        }
       } finally {
-        teardown();
+        teardowns.forEach((teardown) => teardown());
       }
+      return pair;
     };
     const ids = ['messages', 'command-1', 'command-1000', 'codec', 'raw-map-1000'];
-    const pairs = await paired(
-      'replay',
-      rounds,
-      ids.map((id): Case => ({ id, run: run(id), base: run('raw') })),
-      { warmups: quick ? 1 : 3 },
-    );
+    const pairs = new Map<string, Pair>();
+    for (const id of ids) {
+      pairs.set(id, await interleaved(id));
+      progress(`  replay ${id}: ${stat(pairs.get(id)!.lib.map((f, i) => f.cpu / pairs.get(id)!.base[i].cpu)).mid.toFixed(3)}`);
+    }
     const goals: Record<string, number> = { messages: 1.05, 'command-1': 1.05, 'command-1000': 1.1 };
     const rows = ids.map((id) => ratioRow(`replay.${id}`, LABELS[id], 'µs/msg', pairs.get(id), 'cpu', goals[id] ? { max: goals[id] } : undefined));
     const extra: string[] = [];
@@ -140,8 +180,8 @@ export async function runReplay(server: BenchServer, quick: boolean, withProfile
       columns: ['rexsys-rx', 'bare socket.io-client'],
       rows,
       method: [
-        `CPU (\`process.cpuUsage()\`) per message while ${messages.toLocaleString('en-US')} \`touid\` packets (${Buffer.byteLength(packetsOf.get('raw')![0])} B) are handed to the connected socket's engine in-process (\`engine.emit('data', packet)\`, what the websocket transport does per frame): socket.io's decoding, then the client under test; no network, no server.`,
-        `Every case runs next to a run of the bare client (one \`socket.on('touid')\` listener), ${rounds} rounds; with spread messages, message i carries command \`cmd-(i mod 1000)\`.`,
+        `CPU (\`process.cpuUsage()\`) per message while \`touid\` packets (${Buffer.byteLength(packetsOf.get('raw')![0])} B) are handed to the connected socket's engine in-process (\`engine.emit('data', packet)\`, what the websocket transport does per frame): socket.io's decoding, then the client under test; no network, no server.`,
+        `Every case alternates with the bare client (one \`socket.on('touid')\` listener) in blocks of ${block.toLocaleString('en-US')} messages, ${blocks} blocks each after ${warm} unmeasured ones; the ratio is taken block by block. With spread messages, message i carries command \`cmd-(i mod 1000)\`.`,
       ],
       extra,
     };
