@@ -106,7 +106,7 @@ export async function runDelivery(server: BenchServer, quick: boolean): Promise<
 }
 
 export async function runStore(server: BenchServer, quick: boolean): Promise<Section> {
-  const [rounds, n] = quick ? [2, 500] : [5, 2_000];
+  const [rounds, n] = quick ? [2, 500] : [11, 3_000];
   const dir = mkdtempSync(path.join(tmpdir(), 'rexsys-bench-store-'));
   let files = 0;
   const round = (file: boolean) => async (): Promise<Figures> => {
