@@ -88,7 +88,8 @@ export class CredentialSource {
   /** Cold: the cached credentials, or a certify call (shared while in flight). */
   get(): Observable<IssuedCredentials> {
     return defer(() => {
-      if (this.usable(this.cached)) return of({ credentials: this.cached, fresh: false });
+      const cached = this.current();
+      if (cached) return of({ credentials: cached, fresh: false });
       const { url, project, productkey, http } = this.options;
       if (!productkey) return throwError(() => new RexsysArgumentError('No credentials: pass a productkey or credentials.'));
       this.inflight ??= certify({ url, project, productkey, http }).pipe(

@@ -2,12 +2,10 @@ import type { AxiosInstance } from 'axios';
 import { merge, Observable, take, timer, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
 import { asRexsysError, RexsysClosedError, RexsysSendError, RexsysTimeoutError, RexsysTransportError, type RexsysError } from '../errors.js';
 import type { Channel } from '../protocol/codecs.js';
-import { SEND_PATH } from '../protocol/paths.js';
 import { backoffDelay } from '../operators/backoff-delay.js';
 import type { RetryBackoffOptions } from '../operators/retry-backoff.js';
-import { joinUrl, postEncoded, type BodyFormat } from '../transport/http.js';
-import { restSendPayload, sendResultOf } from '../transport/rest-send.js';
-import { registerSecret } from '../security/secrets.js';
+import type { BodyFormat } from '../transport/http.js';
+import { postSend } from '../transport/rest-send.js';
 import type { RexsysCredentials } from '../auth/certify.js';
 import type { CredentialSource } from './credentials.js';
 import type { ClientEvent } from './events.js';
@@ -121,19 +119,11 @@ export class RestSend implements Unsubscribable {
 
   private post(credentials: RexsysCredentials, fresh: boolean, mayRecertify: boolean): void {
     const { s, receiver, command } = this;
-    registerSecret(credentials.token);
-    const payload = restSendPayload({ project: s.project, channel: s.channel, credentials, receiver, command, data: this.data });
+    const { url, project, channel, http, body } = s;
     this.run(() =>
-      postEncoded(joinUrl(s.url, SEND_PATH), payload, { http: s.http, body: s.body }).subscribe({
-        next: (envelope) => {
-          let result: unknown;
-          try {
-            result = sendResultOf(envelope, receiver, command);
-          } catch (e) {
-            return this.fail(asRexsysError(e));
-          }
-          this.succeed(result);
-        },
+      postSend({ url, project, channel, credentials, receiver, command, data: this.data, http, body }).subscribe({
+        next: (result) => this.succeed(result),
+        // (a refusal, E_SEND_REFUSED, is not retried: it fails below)
         error: (e: unknown) => {
           const refusedToken = e instanceof RexsysTransportError && (e.status === 401 || e.status === 403);
           const source = s.credentials;

@@ -37,7 +37,7 @@ export function restSendPayload(a: Pick<RestSendArgs, 'project' | 'channel' | 'c
  * The `result` of a REST send's answer, scrubbed of secrets; throws a
  * {@link RexsysSendError} `E_SEND_REFUSED` when `server.status` is not `success`.
  */
-export function sendResultOf(envelope: AnyEnvelope, receiver: string, command: string): unknown {
+function sendResultOf(envelope: AnyEnvelope, receiver: string, command: string): unknown {
   const { server, result } = envelope.rexsys;
   if (server.status !== 'success') {
     throw new RexsysSendError(
