@@ -122,24 +122,33 @@ export async function rawPair(url: string) {
 export const libSend = (tx: RexsysClient, options: Parameters<RexsysClient['send']>[1]) => (data: unknown) =>
   firstValueFrom(tx.send({ receiver: 'lib-sink', command: 'bench', data }, options));
 
+/** An application's typical larger payload: a cart of 50 items, 3.9 KB of JSON. */
+const CART = {
+  items: Array.from({ length: 50 }, (_, i) => ({ id: `item-${i}`, name: `Product name ${i}`, price: i * 1.5, qty: i % 7, tags: ['a', 'b'] })),
+};
+
 export async function runSends(server: BenchServer, quick: boolean): Promise<Section[]> {
-  const [rounds, seq, pipelined, rest] = quick ? [2, 200, 500, 100] : [5, 1_000, 5_000, 500];
-  // One at a time, a round's CPU follows the VM's wake-ups more than the client: three times the rounds.
+  const [rounds, seq, pipelined, bulky, rest] = quick ? [2, 200, 500, 200, 100] : [5, 1_000, 5_000, 1_000, 500];
+  // One at a time, a round's CPU follows the VM's wake-ups more than the client: three times the rounds (and the 4 KB sends, whose rounds are short).
   const seqRounds = quick ? rounds : 15;
   const lib = await libPair(server.url);
   const raw = await rawPair(server.url);
   try {
-    const both = (id: string, via: 'socket' | 'rest', n: number, window: number) => ({
-      id,
-      run: () => sendRun(libSend(lib.tx, { via }), lib.arrivals, n, { window }),
-      base: () => sendRun(via === 'socket' ? raw.emit : raw.post, raw.arrivals, n, { window }),
-    });
+    const both = (id: string, via: 'socket' | 'rest', n: number, window: number, extra?: object) => {
+      const [send, base] = [libSend(lib.tx, { via }), via === 'socket' ? raw.emit : raw.post];
+      const padded = (f: (data: unknown) => Promise<unknown>) => (extra ? (data: object) => f({ ...data, extra }) : f);
+      return {
+        id,
+        run: () => sendRun(padded(send), lib.arrivals, n, { window }),
+        base: () => sendRun(padded(base), raw.arrivals, n, { window }),
+      };
+    };
     const warmups = quick ? 1 : 3;
     const pairs = new Map([
       ...(await paired('send', rounds, [both('socket-64', 'socket', pipelined, 64), both('rest-16', 'rest', rest, 16)], { warmups })),
-      ...(await paired('send', seqRounds, [both('socket-seq', 'socket', seq, 1)], { warmups })),
+      ...(await paired('send', seqRounds, [both('socket-seq', 'socket', seq, 1), both('socket-4k', 'socket', bulky, 64, CART)], { warmups })),
     ]);
-    const [s1, s64, r16] = ['socket-seq', 'socket-64', 'rest-16'].map((id) => pairs.get(id));
+    const [s1, s64, s4k, r16] = ['socket-seq', 'socket-64', 'socket-4k', 'rest-16'].map((id) => pairs.get(id));
     return [
       {
         id: 'socket',
@@ -148,13 +157,14 @@ export async function runSends(server: BenchServer, quick: boolean): Promise<Sec
         rows: [
           ratioRow('socket.seq.cpu', 'CPU per message, sequential', 'µs', s1, 'cpu', { max: 1.1 }),
           ratioRow('socket.64.cpu', 'CPU per message, 64 in flight', 'µs', s64, 'cpu', { max: 1.1 }),
+          ratioRow('socket.4k.cpu', 'CPU per message, 64 in flight, 4 KB of data', 'µs', s4k, 'cpu', { max: 1.1 }),
           ratioRow('socket.seq.p50', 'send → receipt p50, sequential', 'ms', s1, 'p50', { max: 1.1 }),
           ratioRow('socket.64.p50', 'send → receipt p50, 64 in flight', 'ms', s64, 'p50', { max: 1.1 }),
           ratioRow('socket.64.rate', 'messages delivered per second, 64 in flight', 'msg/s', s64, 'perSecond'),
         ],
         method: [
-          `A sender and a receiver in this process, the emulator in the child; ${seq.toLocaleString('en-US')} messages sent one at a time (each awaits its receipt, the server's ack) and ${pipelined.toLocaleString('en-US')} with 64 in flight. CPU is this process's (both ends) from the first send to the last arrival, per message.`,
-          `${seqRounds} rounds one at a time, ${rounds} with 64 in flight; each library run next to a bare run, order alternating, after ${quick ? 'one unmeasured pass' : 'three unmeasured passes'} over every case.`,
+          `A sender and a receiver in this process, the emulator in the child; ${seq.toLocaleString('en-US')} messages sent one at a time (each awaits its receipt, the server's ack) and ${pipelined.toLocaleString('en-US')} with 64 in flight, the data \`{ run, seq }\`; ${bulky.toLocaleString('en-US')} with 64 in flight and a 4 KB cart (50 items) beside it. CPU is this process's (both ends) from the first send to the last arrival, per message.`,
+          `${seqRounds} rounds one at a time and with 4 KB, ${rounds} with 64 in flight; each library run next to a bare run, order alternating, after ${quick ? 'one unmeasured pass' : 'three unmeasured passes'} over every case.`,
         ],
       },
       {

@@ -294,12 +294,17 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     return sendOverRest(restSender, receiver, command, data, timeout);
   };
 
-  /** The wire form of `data`: the map's codec applied, and checked to be serialisable (E_ENCODE otherwise). */
-  const encode = (receiver: string, command: string, data: unknown): unknown => {
+  /**
+   * The wire form of `data`: the map's codec applied, and checked to be serialisable
+   * (E_ENCODE otherwise). `check: false` for a socket send that socket.io encodes in this
+   * very call, whose failure is E_ENCODE as well (Outbox): serialising the data twice was
+   * the largest of the library's own costs of a socket send, and grows with the data (#18).
+   */
+  const encode = (receiver: string, command: string, data: unknown, check: boolean): unknown => {
     try {
       const codec = codecOf(commands, command);
       const encoded: unknown = codec ? codec.encode(data) : data;
-      JSON.stringify(encoded);
+      if (check) JSON.stringify(encoded);
       return encoded;
     } catch (e) {
       throw new RexsysEncodingError(`"${command}" to "${receiver}" could not be encoded: ${e instanceof Error ? e.message : String(e)}. Nothing was sent.`, {
@@ -393,18 +398,19 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       if (isBlank(receiver) || typeof command !== 'string' || command === '') {
         throw new RexsysArgumentError('send needs a receiver (not blank) and a command (a non-empty string).');
       }
-      const { via = o.transport, timeout = o.sendTimeout } = sendOptions;
+      const { via = o.transport, timeout = o.sendTimeout, delivery: mode = o.delivery, ttl } = sendOptions;
       checkTimeout('timeout', timeout);
+      // A send queued behind others, or for a later login, is checked now: it fails at once, not when it is drained.
+      const goesOutNow = mode !== 'confirmed' && resolveVia(via) === 'socket' && hold.emitsNow;
       let data: unknown;
       try {
-        data = encode(receiver, command, message.data);
+        data = encode(receiver, command, message.data, !goesOutNow);
       } catch (e) {
         const error = asRexsysError(e);
         emit({ type: 'sendFailed', via: resolveVia(via), receiver, command, error });
         reportError(error);
         throw error;
       }
-      const { delivery: mode = o.delivery, ttl } = sendOptions;
       // A failed send errors its own subscriber and is also reported on errors$.
       if (mode === 'confirmed') {
         // The engine's code is loaded on first use: started at once when it is there, else once it is.

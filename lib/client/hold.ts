@@ -25,6 +25,11 @@ export class SessionHold {
     private readonly outbox: Outbox,
   ) {}
 
+  /** True when a socket send queued now goes out in this call: held, logged in, connected, and nothing queued before it. */
+  get emitsNow(): boolean {
+    return this.session !== undefined && this.session.socket.connected && this.outbox.queuedCount === 0;
+  }
+
   acquire(): void {
     if (this.count++ > 0) {
       if (this.session) this.outbox.drain(this.session);

@@ -87,7 +87,7 @@ export class Outbox {
       removeFrom(this.inflight, entry);
       entry.failed(
         new RexsysEncodingError(
-          `"${payload.command}" to "${payload.receiver}" could not be encoded for the socket: ${e instanceof Error ? e.message : String(e)}.`,
+          `"${payload.command}" to "${payload.receiver}" could not be encoded for the socket: ${encodingFailure(e, payload.data)}. Nothing was sent.`,
           {
             code: 'E_ENCODE',
             cause: e,
@@ -115,6 +115,20 @@ export class Outbox {
     for (const entry of inflight) entry.lost();
     for (const entry of queued) entry.failed(error);
   }
+}
+
+/**
+ * Why socket.io could not encode `data`, in JSON's words when JSON cannot either (a cycle
+ * overflows the stack in socket.io's binary scan before JSON names it), else in socket.io's.
+ * Only on the failure path: a send is not serialised a second time to be checked (#18).
+ */
+function encodingFailure(e: unknown, data: unknown): string {
+  try {
+    JSON.stringify(data);
+  } catch (json) {
+    return json instanceof Error ? json.message : String(json);
+  }
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** Removes `entry` from `list` (in order: the oldest is usually first); false if it was not there. */

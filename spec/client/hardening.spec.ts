@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { Server, type Socket as ServerSocket } from 'socket.io';
+import { Encoder, PacketType } from 'socket.io-parser';
 import { writeEvent } from '../../lib/emulator/raw-emit';
 import type { ConnectionState, RexsysError } from '../../lib/index';
 import { CERTIFY_PATH } from '../../lib/protocol/paths';
@@ -86,6 +87,10 @@ describe('hardening (issue #12) against the emulator', () => {
     expect(await failure(firstValueFrom(kiosk.send({ receiver: 'display-01', command: 'bad', data: 3n }, { via: 'rest' })))).toMatchObject({
       code: 'E_ENCODE',
     });
+    // while ready a socket send is checked by socket.io's own encoding (#18): a cycle is named as JSON names it
+    const cycleReady = await failure(firstValueFrom(kiosk.send({ receiver: 'display-01', command: 'bad', data: circular }, { via: 'socket' })));
+    expect(cycleReady).toMatchObject({ code: 'E_ENCODE', name: 'RexsysEncodingError' });
+    expect(cycleReady.message).toMatch(/circular structure.*Nothing was sent/s);
     // nested 5,000 deep: either delivered or E_ENCODE, never a crash, and the client goes on
     let deep: unknown = 'leaf';
     for (let i = 0; i < 5000; i++) deep = { d: deep };
@@ -98,6 +103,32 @@ describe('hardening (issue #12) against the emulator', () => {
     await waitFor(() => got.values.filter((m) => m.command === 'good').length === 2);
     expect(got.values.filter((m) => m.command === 'bad')).toEqual([]);
     expect(kiosk.state.status).toBe('ready');
+    hold.unsubscribe();
+  });
+
+  it('#18: a socket send made while ready is serialised once, by socket.io, as a bare emit is; one queued for later is checked up front', async () => {
+    const kiosk = make('KIOSK-KEY');
+    let serialised = 0;
+    const data = {
+      toJSON: () => {
+        serialised++;
+        return { n: 1 };
+      },
+    };
+    // What socket.io-client does to an emit's arguments: its parser's encode of the EVENT packet.
+    new Encoder().encode({ type: PacketType.EVENT, nsp: '/io/demo/client', data: ['request', { data }], id: 1 });
+    const bare = serialised;
+    expect(bare).toBeGreaterThan(0);
+    serialised = 0;
+    // queued before the login: checked now (one JSON pass more), so that it fails at once if it must
+    const queued = firstValueFrom(kiosk.send({ receiver: 'display-01', command: 'good', data }, { via: 'socket' }));
+    expect(serialised).toBe(1);
+    await queued;
+    const hold = kiosk.state$.subscribe();
+    await untilStatus(kiosk, 'ready');
+    serialised = 0;
+    await firstValueFrom(kiosk.send({ receiver: 'display-01', command: 'good', data }, { via: 'socket' }));
+    expect(serialised).toBe(bare);
     hold.unsubscribe();
   });
 
