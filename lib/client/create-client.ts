@@ -24,6 +24,7 @@ import { RexsysArgumentError, RexsysClockSkewError, RexsysClosedError, RexsysEnc
 import { TouidMessage, touidOf, type RexsysMessage } from '../protocol/codecs.js';
 import { decodeWith } from '../protocol/report.js';
 import { decodeMessageData } from '../operators/of-command.js';
+import { JsonText } from '../transport/rest-send.js';
 import { createConnection } from './connection.js';
 import { CredentialSource } from './credentials.js';
 import { Dispatcher } from './dispatcher.js';
@@ -296,16 +297,18 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
 
   /**
    * The wire form of `data`: the map's codec applied, and checked to be serialisable
-   * (E_ENCODE otherwise). `check: false` for a socket send that socket.io encodes in this
-   * very call, whose failure is E_ENCODE as well (Outbox): serialising the data twice was
-   * the largest of the library's own costs of a socket send, and grows with the data (#18).
+   * (E_ENCODE otherwise). Serialised once on each path (#18: a second pass was the largest
+   * of the library's own costs of a send, and grows with the data): `'socket'`, a socket
+   * send that socket.io encodes in this very call, is not checked (its failure is E_ENCODE
+   * as well, see Outbox); `'rest'` returns the check's JSON text, which the POST carries.
    */
-  const encode = (receiver: string, command: string, data: unknown, check: boolean): unknown => {
+  const encode = (receiver: string, command: string, data: unknown, path: 'socket' | 'rest' | 'later'): unknown => {
     try {
       const codec = codecOf(commands, command);
       const encoded: unknown = codec ? codec.encode(data) : data;
-      if (check) JSON.stringify(encoded);
-      return encoded;
+      if (path === 'socket') return encoded;
+      const text = JSON.stringify(encoded);
+      return path === 'rest' ? new JsonText(text) : encoded;
     } catch (e) {
       throw new RexsysEncodingError(`"${command}" to "${receiver}" could not be encoded: ${e instanceof Error ? e.message : String(e)}. Nothing was sent.`, {
         code: 'E_ENCODE',
@@ -400,11 +403,11 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       }
       const { via = o.transport, timeout = o.sendTimeout, delivery: mode = o.delivery, ttl } = sendOptions;
       checkTimeout('timeout', timeout);
-      // A send queued behind others, or for a later login, is checked now: it fails at once, not when it is drained.
-      const goesOutNow = mode !== 'confirmed' && resolveVia(via) === 'socket' && hold.emitsNow;
+      // A socket send queued behind others, or for a later login, and a confirmed one are checked now: they fail at once.
+      const path = mode === 'confirmed' ? 'later' : resolveVia(via) === 'rest' ? 'rest' : hold.emitsNow ? 'socket' : 'later';
       let data: unknown;
       try {
-        data = encode(receiver, command, message.data, !goesOutNow);
+        data = encode(receiver, command, message.data, path);
       } catch (e) {
         const error = asRexsysError(e);
         emit({ type: 'sendFailed', via: resolveVia(via), receiver, command, error });

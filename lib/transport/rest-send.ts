@@ -20,6 +20,11 @@ export interface RestSendArgs {
   readonly timeout?: number;
 }
 
+/** `data` already serialised: the client checks a REST send's data by serialising it, and the POST carries that text. */
+export class JsonText {
+  constructor(readonly text: string | undefined) {}
+}
+
 /** The EncodeData payload of a REST send (docs/protocol.md, "Sending over REST"): `data` travels as a JSON string. */
 export function restSendPayload(a: Pick<RestSendArgs, 'project' | 'channel' | 'credentials' | 'receiver' | 'command' | 'data'>): RestSendPayload {
   return {
@@ -29,7 +34,7 @@ export function restSendPayload(a: Pick<RestSendArgs, 'project' | 'channel' | 'c
     sender: a.credentials.uid,
     receiver: a.receiver,
     command: a.command,
-    data: JSON.stringify(a.data === undefined ? null : a.data),
+    data: a.data instanceof JsonText ? (a.data.text ?? 'null') : JSON.stringify(a.data === undefined ? null : a.data),
   };
 }
 

@@ -106,7 +106,7 @@ describe('hardening (issue #12) against the emulator', () => {
     hold.unsubscribe();
   });
 
-  it('#18: a socket send made while ready is serialised once, by socket.io, as a bare emit is; one queued for later is checked up front', async () => {
+  it('#18: a socket send made while ready is serialised once, by socket.io, as a bare emit is; one queued for later is checked up front; a REST send once', async () => {
     const kiosk = make('KIOSK-KEY');
     let serialised = 0;
     const data = {
@@ -129,6 +129,10 @@ describe('hardening (issue #12) against the emulator', () => {
     serialised = 0;
     await firstValueFrom(kiosk.send({ receiver: 'display-01', command: 'good', data }, { via: 'socket' }));
     expect(serialised).toBe(bare);
+    // REST carries data as JSON text inside the body: the check's text is the one posted
+    serialised = 0;
+    await firstValueFrom(kiosk.send({ receiver: 'display-01', command: 'good', data }, { via: 'rest' }));
+    expect(serialised).toBe(1);
     hold.unsubscribe();
   });
 
