@@ -354,7 +354,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
         hold: holdConnection,
         held,
         requestCodec: (command) => codecOf(commands, command),
-        replyCodec: (command) => codecOf((options.replies ?? {}) as CommandCodecs, command),
+        replyCodec: (command) => codecOf(options.replies ?? {}, command),
         uid: randomId,
         now: () => Date.now(),
         scheduler: asyncScheduler,
@@ -471,9 +471,9 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
     send,
     fanOut,
     // request/reply (lib/request)
-    request: ((message: { readonly receiver: string; readonly command: string; readonly data: unknown }, requestOptions?: RequestOptions) =>
-      reliable.use(({ rpc }) => rpc.request(message, requestOptions))) as RexsysClient<C, R>['request'],
-    reply: ((command: string, handler: ReplyHandler) => reliable.use(({ rpc }) => rpc.reply(command, handler))) as RexsysClient<C, R>['reply'],
+    request: (message: { readonly receiver: string; readonly command: string; readonly data: unknown }, requestOptions?: RequestOptions) =>
+      reliable.use(({ rpc }) => rpc.request(message, requestOptions)),
+    reply: (command: string, handler: ReplyHandler) => reliable.use(({ rpc }) => rpc.reply(command, handler)),
     get [requestReply]() {
       return reliable.current?.rpc;
     },

@@ -4,9 +4,8 @@
  * id (and by who sent it), never by command name.
  */
 import * as E from '../protocol/either.js';
-import type * as t from 'io-ts';
 import { Observable, Subscription } from 'rxjs';
-import { RexsysClosedError, RexsysDecodeError, asRexsysError, type RexsysError } from '../errors.js';
+import { RexsysClosedError, asRexsysError, type RexsysError } from '../errors.js';
 import type { RexsysMessage } from '../protocol/codecs.js';
 import { decodeWith } from '../protocol/report.js';
 import { remoteError, replyDecodeError, replyTimeoutError, requestArgumentError, requestUnconfirmedError } from './request-errors.js';
@@ -57,7 +56,7 @@ export class Requester {
         subscriber.error(asRexsysError(e));
         return;
       }
-      const replyCodec = (options.codec ?? this.host.replyCodec(command)) as t.Type<unknown, unknown, unknown> | undefined;
+      const replyCodec = options.codec ?? this.host.replyCodec(command);
       const id = this.host.uid();
       const started = this.host.now();
       const subs = new Subscription();
@@ -78,7 +77,7 @@ export class Requester {
           let value = reply.data;
           if (replyCodec) {
             const decoded = decodeWith(replyCodec, value, `the reply to "${command}"`);
-            if (E.isLeft(decoded)) return fail(replyDecodeError(receiver, command, decoded.left as RexsysDecodeError));
+            if (E.isLeft(decoded)) return fail(replyDecodeError(receiver, command, decoded.left));
             value = decoded.right;
           }
           subs.unsubscribe();

@@ -120,7 +120,7 @@ describe('client edge cases', () => {
       url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
     });
     afterAll(async () => {
-      io.close();
+      void io.close();
       await new Promise((r) => httpServer.close(r));
     });
 

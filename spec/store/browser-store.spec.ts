@@ -44,7 +44,7 @@ describeBrowser('IndexedDB store')('indexedDbStore in chromium', () => {
       logLevel: 'silent',
     });
     expect(nodeOnlyInputs(result.metafile)).toEqual([]);
-    const code = result.outputFiles[0]!.text;
+    const code = result.outputFiles[0].text;
     server = await startEmulatorServer();
     const html = '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>';
     pageServer = createServer((req, res) => {

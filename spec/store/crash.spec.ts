@@ -41,14 +41,14 @@ function startPeer(config: Record<string, unknown>): Peer {
   let buf = '';
   let stderr = '';
   const waiters = new Set<() => void>();
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     buf += d.toString();
     const parts = buf.split('\n');
     buf = parts.pop()!;
     lines.push(...parts);
     waiters.forEach((w) => w());
   });
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const peer: Peer = {
     child,

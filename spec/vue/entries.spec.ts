@@ -57,7 +57,7 @@ describe('entry points', () => {
       ['./angular', pkg.exports['./angular']],
       ['./vue', pkg.exports['./vue']],
     ] as const) {
-      for (const [condition, target] of Object.entries(conditions) as Array<[string, Target]>) {
+      for (const [condition, target] of Object.entries<Target>(conditions)) {
         const format = condition === 'import' ? 'esm' : 'cjs';
         expect(target.default).toBe(`./dist/${format}/${entry.slice(2)}/index.js`);
         expect(target.types).toBe(`./dist/${format}/${entry.slice(2)}/index.d.ts`);
