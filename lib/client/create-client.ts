@@ -403,14 +403,16 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       }
       const { via = o.transport, timeout = o.sendTimeout, delivery: mode = o.delivery, ttl } = sendOptions;
       checkTimeout('timeout', timeout);
+      // (resolved once: the data's form below depends on it)
+      const transport = resolveVia(via);
       // A socket send queued behind others, or for a later login, and a confirmed one are checked now: they fail at once.
-      const path = mode === 'confirmed' ? 'later' : resolveVia(via) === 'rest' ? 'rest' : hold.emitsNow ? 'socket' : 'later';
+      const path = mode === 'confirmed' ? 'later' : transport === 'rest' ? 'rest' : hold.emitsNow ? 'socket' : 'later';
       let data: unknown;
       try {
         data = encode(receiver, command, message.data, path);
       } catch (e) {
         const error = asRexsysError(e);
-        emit({ type: 'sendFailed', via: resolveVia(via), receiver, command, error });
+        emit({ type: 'sendFailed', via: transport, receiver, command, error });
         reportError(error);
         throw error;
       }
@@ -439,7 +441,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
             complete: () => subscriber.complete(),
           });
       }
-      if (resolveVia(via) === 'socket') return startSocketSend(socketSender, subscriber, receiver, command, data, timeout, reportError);
+      if (transport === 'socket') return startSocketSend(socketSender, subscriber, receiver, command, data, timeout, reportError);
       return startRestSend(restSender, subscriber, receiver, command, data, timeout, reportError);
     });
 

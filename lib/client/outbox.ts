@@ -73,18 +73,22 @@ export class Outbox {
 
   private emit({ socket }: Pick<Session, 'socket'>, payload: RequestMessage, entry: OutboxEntry): void {
     const ack = this.ack && entry.ack !== false;
-    try {
-      if (ack) {
-        this.inflight.push(entry);
-        socket.emit('request', payload, () => {
+    const acked = ack
+      ? () => {
           if (removeFrom(this.inflight, entry)) entry.sent(true);
-        });
+        }
+      : undefined;
+    try {
+      if (acked) {
+        this.inflight.push(entry);
+        socket.emit('request', payload, acked);
       } else {
         socket.emit('request', payload);
       }
     } catch (e) {
       // socket.io encodes synchronously: nothing went out.
       removeFrom(this.inflight, entry);
+      if (acked) forgetAck(socket, acked);
       entry.failed(
         new RexsysEncodingError(
           `"${payload.command}" to "${payload.receiver}" could not be encoded for the socket: ${encodingFailure(e, payload.data)}. Nothing was sent.`,
@@ -115,6 +119,17 @@ export class Outbox {
     for (const entry of inflight) entry.lost();
     for (const entry of queued) entry.failed(error);
   }
+}
+
+/**
+ * socket.io registers an emit's ack before it encodes the packet, and keeps it when the
+ * encoding throws, until the connection ends: one per failed send, each holding its entry.
+ * Dropped here (socket.io's `acks` table, private: if a later version has none, nothing to do).
+ */
+function forgetAck(socket: Session['socket'], ack: () => void): void {
+  const acks = (socket as unknown as { acks?: Record<string, unknown> }).acks;
+  if (typeof acks !== 'object' || acks === null) return;
+  for (const id of Object.keys(acks)) if (acks[id] === ack) delete acks[id];
 }
 
 /**

@@ -236,11 +236,13 @@ describe('rexsys-rx listen', () => {
       expect.objectContaining({ command: 'show', data: { n: 1 } }),
       expect.objectContaining({ command: 'show', data: { n: 3, text: '한글' } }),
     ]);
+    await until(() => !loggedIn('display-01'), 'listen to close its socket');
   });
 
   it('runs until interrupted (Ctrl-C), then exits 0 and closes its socket', async () => {
     const listen = startCli(['listen', ...as('DISPLAY-KEY')]);
-    await until(() => loggedIn('display-01'), 'listen to log in');
+    // Its own word, not the server's: the server may still list the previous test's display-01 for a moment.
+    await until(() => /^state: ready/m.test(listen.stderr()), 'listen to be ready');
     await new Promise((r) => setTimeout(r, 100));
     expect(listen.stdout()).toBe('');
     listen.interrupt();
