@@ -73,6 +73,8 @@ export interface Connection {
   reconnect(): void;
   /** Listeners on the latest socket (for leak checks). */
   listenerCount(): number;
+  /** Acks the latest socket still waits for (socket.io's own table; for leak checks). */
+  ackCount(): number;
 }
 
 type Mode = { readonly run: true } | { readonly run: false; readonly refusal: RexsysAuthError };
@@ -189,5 +191,6 @@ export function createConnection(o: ConnectionOptions): Connection {
     session$,
     reconnect: () => mode.next({ run: true }),
     listenerCount: () => SOCKET_EVENTS.reduce((n, event) => n + (latest?.listeners(event).length ?? 0), 0),
+    ackCount: () => Object.keys((latest as unknown as { acks?: object } | undefined)?.acks ?? {}).length,
   };
 }

@@ -60,6 +60,8 @@ export const internals = Symbol('rexsys-rx internals');
 export interface ClientInternals {
   readonly holders: number;
   readonly socketListeners: number;
+  /** Acks socket.io still holds for the latest socket. */
+  readonly socketAcks: number;
   readonly dispatcherListeners: number;
   readonly outboxQueued: number;
   readonly outboxInflight: number;
@@ -514,6 +516,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       return {
         holders: hold.count,
         socketListeners: connection.listenerCount(),
+        socketAcks: connection.ackCount(),
         dispatcherListeners: dispatcher.size,
         outboxQueued: outbox.queuedCount,
         outboxInflight: outbox.inflightCount,

@@ -208,7 +208,7 @@ describe.each(PEERS)('the client against the %s', (_name, start) => {
     c.close();
     expect(states.values[states.values.length - 1].status).toBe('closed');
     expect([states.completed, messages.completed, errors.completed]).toEqual([true, true, true]);
-    expect(inner(c)).toEqual({ holders: 0, socketListeners: 0, dispatcherListeners: 0, outboxQueued: 0, outboxInflight: 0 });
+    expect(inner(c)).toEqual({ holders: 0, socketListeners: 0, socketAcks: 0, dispatcherListeners: 0, outboxQueued: 0, outboxInflight: 0 });
     await waitFor(async () => (await server.sessions()).length === 0);
     const after = await firstValueFrom(c.state$.pipe(take(5), toArray()));
     expect(after.map((s) => s.status)).toEqual(['closed']);

@@ -12,12 +12,15 @@ import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { Server, type Socket as ServerSocket } from 'socket.io';
 import { Encoder, PacketType } from 'socket.io-parser';
+import { internals, type ClientInternals } from '../../lib/client/create-client';
 import { writeEvent } from '../../lib/emulator/raw-emit';
-import type { ConnectionState, RexsysError } from '../../lib/index';
+import type { ConnectionState, RexsysClient, RexsysError } from '../../lib/index';
 import { CERTIFY_PATH } from '../../lib/protocol/paths';
 import { clientFactory, record, untilStatus } from '../support/client-helpers';
 import { startEmulatorServer, type TestServer } from '../support/servers';
 import { delay, waitFor } from '../support/wait';
+
+const inner = (c: RexsysClient): ClientInternals => (c as unknown as { [internals]: ClientInternals })[internals];
 
 const failure = (p: Promise<unknown>): Promise<RexsysError> =>
   p.then(
@@ -88,9 +91,13 @@ describe('hardening (issue #12) against the emulator', () => {
       code: 'E_ENCODE',
     });
     // while ready a socket send is checked by socket.io's own encoding (#18): a cycle is named as JSON names it
+    const acksBefore = inner(kiosk).socketAcks;
     const cycleReady = await failure(firstValueFrom(kiosk.send({ receiver: 'display-01', command: 'bad', data: circular }, { via: 'socket' })));
     expect(cycleReady).toMatchObject({ code: 'E_ENCODE', name: 'RexsysEncodingError' });
     expect(cycleReady.message).toMatch(/circular structure.*Nothing was sent/s);
+    // socket.io registered each failed send's ack before its encoding threw: none is left behind
+    for (let i = 0; i < 20; i++) await failure(firstValueFrom(kiosk.send({ receiver: 'display-01', command: 'bad', data: BigInt(i) }, { via: 'socket' })));
+    expect(inner(kiosk).socketAcks).toBeLessThanOrEqual(acksBefore);
     // nested 5,000 deep: either delivered or E_ENCODE, never a crash, and the client goes on
     let deep: unknown = 'leaf';
     for (let i = 0; i < 5000; i++) deep = { d: deep };

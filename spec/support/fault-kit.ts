@@ -94,7 +94,7 @@ export function report(scenario: string, figures: Record<string, unknown>): void
 export const inner = (c: RexsysClient): ClientInternals => (c as unknown as { [internals]: ClientInternals })[internals];
 
 /** Every counter that must be back to zero once nothing holds the client. */
-export const ZERO_INTERNALS: ClientInternals = { holders: 0, socketListeners: 0, dispatcherListeners: 0, outboxQueued: 0, outboxInflight: 0 };
+export const ZERO_INTERNALS: ClientInternals = { holders: 0, socketListeners: 0, socketAcks: 0, dispatcherListeners: 0, outboxQueued: 0, outboxInflight: 0 };
 
 /** Counts how often each key occurs. */
 export function countBy<T>(items: Iterable<T>, key: (item: T) => string | number): Map<string | number, number> {
