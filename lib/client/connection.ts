@@ -73,7 +73,7 @@ export interface Connection {
   reconnect(): void;
   /** Listeners on the latest socket (for leak checks). */
   listenerCount(): number;
-  /** Acks the latest socket still waits for (socket.io's own table; for leak checks). */
+  /** Acks the latest socket, while connected, still waits for (socket.io's own table; for leak checks). */
   ackCount(): number;
 }
 
@@ -191,6 +191,7 @@ export function createConnection(o: ConnectionOptions): Connection {
     session$,
     reconnect: () => mode.next({ run: true }),
     listenerCount: () => SOCKET_EVENTS.reduce((n, event) => n + (latest?.listeners(event).length ?? 0), 0),
-    ackCount: () => Object.keys((latest as unknown as { acks?: object } | undefined)?.acks ?? {}).length,
+    // (a closed socket waits for none: socket.io keeps the acks of packets it buffered, with the socket)
+    ackCount: () => (latest?.connected ? Object.keys((latest as unknown as { acks?: object }).acks ?? {}).length : 0),
   };
 }

@@ -71,6 +71,9 @@ export interface ClientInternals {
 const codecOf = (commands: CommandCodecs, command: string): t.Mixed | undefined =>
   Object.prototype.hasOwnProperty.call(commands, command) ? commands[command] : undefined;
 
+/** A JSON replacer that skips what socket.io sends as binary attachments (JSON cannot hold a BigInt64Array; socket.io can). */
+const binaryAsNull = (_key: string, value: unknown): unknown => (ArrayBuffer.isView(value) || value instanceof ArrayBuffer ? null : value);
+
 const isBlank = (s: unknown): boolean => typeof s !== 'string' || s.trim() === '';
 
 /** What the metrics see of a received message when nobody else looks at its event. */
@@ -300,16 +303,20 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
   /**
    * The wire form of `data`: the map's codec applied, and checked to be serialisable
    * (E_ENCODE otherwise). Serialised once on each path (#18: a second pass was the largest
-   * of the library's own costs of a send, and grows with the data): `'socket'`, a socket
-   * send that socket.io encodes in this very call, is not checked (its failure is E_ENCODE
-   * as well, see Outbox); `'rest'` returns the check's JSON text, which the POST carries.
+   * of the library's own costs of a send, and grows with the data):
+   * - `'socket-now'`, a socket send socket.io encodes in this very call: not checked (its
+   *   failure is E_ENCODE as well, see Outbox);
+   * - `'socket-later'`, one queued: checked now, so it fails at once, with binary data
+   *   (typed arrays, buffers) passed over as socket.io passes it, as attachments;
+   * - `'rest'`: the check's JSON text is what the POST carries ({@link JsonText});
+   * - `'confirmed'`: checked as JSON (it may go over REST, and into a store).
    */
-  const encode = (receiver: string, command: string, data: unknown, path: 'socket' | 'rest' | 'later'): unknown => {
+  const encode = (receiver: string, command: string, data: unknown, path: 'socket-now' | 'socket-later' | 'rest' | 'confirmed'): unknown => {
     try {
       const codec = codecOf(commands, command);
       const encoded: unknown = codec ? codec.encode(data) : data;
-      if (path === 'socket') return encoded;
-      const text = JSON.stringify(encoded);
+      if (path === 'socket-now') return encoded;
+      const text = JSON.stringify(encoded, path === 'socket-later' ? binaryAsNull : undefined);
       return path === 'rest' ? new JsonText(text) : encoded;
     } catch (e) {
       throw new RexsysEncodingError(`"${command}" to "${receiver}" could not be encoded: ${e instanceof Error ? e.message : String(e)}. Nothing was sent.`, {
@@ -407,8 +414,7 @@ export function createRexsysClient<C extends CommandCodecs = Record<never, t.Mix
       checkTimeout('timeout', timeout);
       // (resolved once: the data's form below depends on it)
       const transport = resolveVia(via);
-      // A socket send queued behind others, or for a later login, and a confirmed one are checked now: they fail at once.
-      const path = mode === 'confirmed' ? 'later' : transport === 'rest' ? 'rest' : hold.emitsNow ? 'socket' : 'later';
+      const path = mode === 'confirmed' ? 'confirmed' : transport === 'rest' ? 'rest' : hold.emitsNow ? 'socket-now' : 'socket-later';
       let data: unknown;
       try {
         data = encode(receiver, command, message.data, path);

@@ -25,9 +25,14 @@ export class SessionHold {
     private readonly outbox: Outbox,
   ) {}
 
-  /** True when a socket send queued now goes out in this call: held, logged in, connected, and nothing queued before it. */
+  /**
+   * True when a socket send queued now is encoded and written in this call: held, logged
+   * in, connected, nothing queued before it, and socket.io's ping not overdue (socket.io
+   * then buffers an emit, unencoded, instead of writing it).
+   */
   get emitsNow(): boolean {
-    return this.session !== undefined && this.session.socket.connected && this.outbox.queuedCount === 0;
+    const socket = this.session?.socket;
+    return socket !== undefined && socket.connected && this.outbox.queuedCount === 0 && !pingOverdue(socket);
   }
 
   acquire(): void {
@@ -56,4 +61,10 @@ export class SessionHold {
     this.session = undefined;
     subscription?.unsubscribe();
   }
+}
+
+/** socket.io's own check before it writes an emit (`Engine#_hasPingExpired`, internal: false when a version has none). */
+function pingOverdue(socket: Pick<Session, 'socket'>['socket']): boolean {
+  const engine = socket.io.engine as unknown as { _hasPingExpired?: () => boolean } | undefined;
+  return engine?._hasPingExpired?.() === true;
 }

@@ -89,13 +89,11 @@ export class Outbox {
       // socket.io encodes synchronously: nothing went out.
       removeFrom(this.inflight, entry);
       if (acked) forgetAck(socket, acked);
+      const cause = jsonFailure(payload.data) ?? e;
       entry.failed(
         new RexsysEncodingError(
-          `"${payload.command}" to "${payload.receiver}" could not be encoded for the socket: ${encodingFailure(e, payload.data)}. Nothing was sent.`,
-          {
-            code: 'E_ENCODE',
-            cause: e,
-          },
+          `"${payload.command}" to "${payload.receiver}" could not be encoded: ${cause instanceof Error ? cause.message : String(cause)}. Nothing was sent.`,
+          { code: 'E_ENCODE', cause },
         ),
       );
       return;
@@ -133,17 +131,18 @@ function forgetAck(socket: Session['socket'], ack: () => void): void {
 }
 
 /**
- * Why socket.io could not encode `data`, in JSON's words when JSON cannot either (a cycle
- * overflows the stack in socket.io's binary scan before JSON names it), else in socket.io's.
- * Only on the failure path: a send is not serialised a second time to be checked (#18).
+ * What JSON says of `data` when it cannot serialise it either, else undefined: a cycle
+ * overflows the stack in socket.io's binary scan before anything names it, JSON says
+ * "circular structure". Only on the failure path: a send is not serialised a second time to
+ * be checked (#18).
  */
-function encodingFailure(e: unknown, data: unknown): string {
+function jsonFailure(data: unknown): unknown {
   try {
     JSON.stringify(data);
+    return undefined;
   } catch (json) {
-    return json instanceof Error ? json.message : String(json);
+    return json;
   }
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** Removes `entry` from `list` (in order: the oldest is usually first); false if it was not there. */

@@ -3,7 +3,7 @@
  * session value (drained on login, in-flight sends lost when the session ends), holds
  * the connection while pending, and times out. Fake sockets, jest fake timers.
  */
-import { firstValueFrom } from 'rxjs';
+import { BehaviorSubject, firstValueFrom, type Observable } from 'rxjs';
 import { SessionHold } from '../../lib/client/hold';
 import { Outbox } from '../../lib/client/outbox';
 import { sendOverSocket } from '../../lib/client/send-socket';
@@ -92,5 +92,31 @@ describe('socket sends over the session (fake socket, virtual time)', () => {
     h.hold();
     logIn(h.last());
     expect(await send(1)).toBe('ok false');
+  });
+});
+
+describe('SessionHold.emitsNow (whether a send made now is encoded and written in the same call)', () => {
+  it("is true only while held, logged in, connected, with nothing queued and socket.io's ping not overdue", () => {
+    type Held = ConstructorParameters<typeof SessionHold>[0] extends Observable<infer S> ? S : never;
+    const session$ = new BehaviorSubject<Held>(undefined);
+    const outbox = new Outbox(10, true);
+    const hold = new SessionHold(session$, outbox);
+    let expired = false;
+    const socket = { connected: true, io: { engine: { _hasPingExpired: () => expired } }, emit: jest.fn() };
+    expect(hold.emitsNow).toBe(false); // nothing holds the connection
+    hold.acquire();
+    expect(hold.emitsNow).toBe(false); // not logged in
+    session$.next({ socket: socket as unknown as NonNullable<Held>['socket'], uid: 'kiosk-01' });
+    expect(hold.emitsNow).toBe(true);
+    expired = true; // socket.io would buffer the emit, unencoded
+    expect(hold.emitsNow).toBe(false);
+    expired = false;
+    socket.connected = false;
+    expect(hold.emitsNow).toBe(false);
+    socket.connected = true;
+    outbox.enqueue({ payload: { channel: 'client', receiver: 'r', command: 'c', data: 1 }, sent: () => {}, lost: () => {}, failed: () => {} });
+    expect(hold.emitsNow).toBe(false); // a send behind a queued one waits for it
+    hold.release();
+    expect(hold.emitsNow).toBe(false);
   });
 });
