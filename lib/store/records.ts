@@ -113,9 +113,19 @@ export function decodeChange(o: unknown): StoreChange | string {
   }
 }
 
+/**
+ * The send {@link sizeOf} measured last and its record's JSON: a new send is measured,
+ * then written, so the file store frames that very JSON instead of serialising the data a
+ * second time (#18: a pass over a 4 KB payload is ≈28 µs). Kept until it is framed.
+ */
+let measured: StoredSend | undefined;
+let measuredJson = '';
+
 /** Bytes a send counts against `maxBytes` (its JSON, as stored). */
 export function sizeOf(send: StoredSend): number {
-  return JSON.stringify(encodeChange({ op: 'send', send })).length;
+  measuredJson = JSON.stringify(encodeChange({ op: 'send', send }));
+  measured = send;
+  return measuredJson.length;
 }
 
 // ── the file store's framing: `<crc32 of the JSON, 8 hex> <JSON>\n` ──
@@ -176,13 +186,19 @@ const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'
 
 /** One record as a line of the file. */
 export function frame(record: unknown): string {
-  const json = JSON.stringify(record);
-  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+  return line(JSON.stringify(record));
 }
+
+/** A record's JSON as a line of the file. */
+const line = (json: string): string => `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
 
 /** `frame(encodeChange(c))`: one change as a line of the file. */
 export function frameChange(c: StoreChange): string {
-  return frame(encodeChange(c));
+  if (c.op !== 'send' || c.send !== measured) return frame(encodeChange(c));
+  const json = measuredJson;
+  measured = undefined;
+  measuredJson = '';
+  return line(json);
 }
 
 /**
