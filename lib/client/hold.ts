@@ -1,5 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
-import type { Outbox } from './outbox.js';
+import { pingOverdue, type Outbox } from './outbox.js';
 import type { Session } from './session.js';
 
 /**
@@ -61,10 +61,4 @@ export class SessionHold {
     this.session = undefined;
     subscription?.unsubscribe();
   }
-}
-
-/** socket.io's own check before it writes an emit (`Engine#_hasPingExpired`, internal: false when a version has none). */
-function pingOverdue(socket: Pick<Session, 'socket'>['socket']): boolean {
-  const engine = socket.io.engine as unknown as { _hasPingExpired?: () => boolean } | undefined;
-  return engine?._hasPingExpired?.() === true;
 }

@@ -64,7 +64,8 @@ export class Outbox {
     const { socket, uid } = session;
     // (entries queued meanwhile, by code the emit runs, go too)
     while (this.queued.length > 0) {
-      if (!socket.connected) return;
+      // (an overdue ping: socket.io would buffer the request unsent, and closes the link a tick later; it waits for the next session)
+      if (!socket.connected || pingOverdue(socket)) return;
       const entry = this.queued.shift()!;
       const { channel, receiver, command, data } = entry.payload;
       this.emit(session, { channel, receiver, command, data, sender: uid }, entry);
@@ -143,6 +144,18 @@ function jsonFailure(data: unknown): unknown {
   } catch (json) {
     return json;
   }
+}
+
+/**
+ * socket.io's own check before it writes an emit (`Engine#_hasPingExpired`, internal): a
+ * ping overdue (a timer throttled in a background tab) means the link is presumed dead, an
+ * emit would go to socket.io's send buffer (never flushed on our sockets: DESIGN.md says no
+ * `request` may wait there), and socket.io closes the link on the next tick. False when a
+ * version has no such check.
+ */
+export function pingOverdue(socket: Pick<Session, 'socket'>['socket']): boolean {
+  const engine = socket.io?.engine as unknown as { _hasPingExpired?: () => boolean } | undefined;
+  return engine?._hasPingExpired?.() === true;
 }
 
 /** Removes `entry` from `list` (in order: the oldest is usually first); false if it was not there. */

@@ -87,6 +87,22 @@ describe('socket sends over the session (fake socket, virtual time)', () => {
     expect(outbox.inflightCount).toBe(0);
   });
 
+  it("socket.io's ping overdue (a throttled timer): the send waits in the outbox, not in socket.io's buffer, and goes on the next login", async () => {
+    const { h, send, requests, ack } = setup();
+    h.hold();
+    logIn(h.last());
+    // What socket.io checks before it writes an emit; when it is overdue socket.io buffers the emit and closes the link.
+    const stale = Object.assign(h.last(), { io: { engine: { _hasPingExpired: () => true } } });
+    const waiting = send('late');
+    expect(requests()).toEqual([]);
+    stale.serverDisconnect('ping timeout');
+    jest.advanceTimersByTime(100); // the backoff delay
+    logIn(h.last());
+    expect(requests()).toEqual(['late']);
+    ack(0);
+    expect(await waiting).toBe('ok true'); // sent once, after the link came back: not E_OUTCOME_UNKNOWN
+  });
+
   it('without acks a send completes as it is emitted', async () => {
     const { h, send } = setup(false);
     h.hold();
