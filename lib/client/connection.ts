@@ -24,7 +24,7 @@ import type { Channel } from '../protocol/codecs.js';
 import { HELLO_EVENT } from '../protocol/hello-parser.js';
 import { namespaceFor } from '../protocol/paths.js';
 import { retryBackoff, type RetryBackoffOptions } from '../operators/retry-backoff.js';
-import { createSocket, type SocketIoOptions } from '../transport/socket.js';
+import { ackTable, createSocket, type SocketIoOptions } from '../transport/socket.js';
 import type { CredentialSource } from './credentials.js';
 import { reasonOf, type ClientEvent } from './events.js';
 import type { HeartbeatOptions } from '../liveness/heartbeat.js';
@@ -192,6 +192,6 @@ export function createConnection(o: ConnectionOptions): Connection {
     reconnect: () => mode.next({ run: true }),
     listenerCount: () => SOCKET_EVENTS.reduce((n, event) => n + (latest?.listeners(event).length ?? 0), 0),
     // (a closed socket waits for none: socket.io keeps the acks of packets it buffered, with the socket)
-    ackCount: () => (latest?.connected ? Object.keys((latest as unknown as { acks?: object }).acks ?? {}).length : 0),
+    ackCount: () => (latest?.connected ? Object.keys(ackTable(latest) ?? {}).length : 0),
   };
 }

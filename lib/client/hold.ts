@@ -1,5 +1,6 @@
 import type { Observable, Subscription } from 'rxjs';
-import { pingOverdue, type Outbox } from './outbox.js';
+import { writable } from '../transport/socket.js';
+import type { Outbox } from './outbox.js';
 import type { Session } from './session.js';
 
 /**
@@ -27,12 +28,11 @@ export class SessionHold {
 
   /**
    * True when a socket send queued now is encoded and written in this call: held, logged
-   * in, connected, nothing queued before it, and socket.io's ping not overdue (socket.io
-   * then buffers an emit, unencoded, instead of writing it).
+   * in, nothing queued before it, and the socket {@link writable} (what the drain asks).
    */
   get emitsNow(): boolean {
     const socket = this.session?.socket;
-    return socket !== undefined && socket.connected && this.outbox.queuedCount === 0 && !pingOverdue(socket);
+    return socket !== undefined && this.outbox.queuedCount === 0 && writable(socket);
   }
 
   acquire(): void {

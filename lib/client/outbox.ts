@@ -1,5 +1,6 @@
 import { RexsysEncodingError, type RexsysError } from '../errors.js';
 import type { RequestMessage } from '../protocol/codecs.js';
+import { ackTable, writable } from '../transport/socket.js';
 import type { Session } from './session.js';
 
 /** One pending socket send. */
@@ -64,8 +65,8 @@ export class Outbox {
     const { socket, uid } = session;
     // (entries queued meanwhile, by code the emit runs, go too)
     while (this.queued.length > 0) {
-      // (an overdue ping: socket.io would buffer the request unsent, and closes the link a tick later; it waits for the next session)
-      if (!socket.connected || pingOverdue(socket)) return;
+      // (not writable: disconnected, or socket.io's ping overdue; the rest waits for the next session)
+      if (!writable(socket)) return;
       const entry = this.queued.shift()!;
       const { channel, receiver, command, data } = entry.payload;
       this.emit(session, { channel, receiver, command, data, sender: uid }, entry);
@@ -123,12 +124,11 @@ export class Outbox {
 /**
  * socket.io registers an emit's ack before it encodes the packet, and keeps it when the
  * encoding throws, until the connection ends: one per failed send, each holding its entry.
- * Dropped here (socket.io's `acks` table, private: if a later version has none, nothing to do).
+ * Dropped here.
  */
 function forgetAck(socket: Session['socket'], ack: () => void): void {
-  const acks = (socket as unknown as { acks?: Record<string, unknown> }).acks;
-  if (typeof acks !== 'object' || acks === null) return;
-  for (const id of Object.keys(acks)) if (acks[id] === ack) delete acks[id];
+  const acks = ackTable(socket);
+  if (acks) for (const id of Object.keys(acks)) if (acks[id] === ack) delete acks[id];
 }
 
 /**
@@ -144,18 +144,6 @@ function jsonFailure(data: unknown): unknown {
   } catch (json) {
     return json;
   }
-}
-
-/**
- * socket.io's own check before it writes an emit (`Engine#_hasPingExpired`, internal): a
- * ping overdue (a timer throttled in a background tab) means the link is presumed dead, an
- * emit would go to socket.io's send buffer (never flushed on our sockets: DESIGN.md says no
- * `request` may wait there), and socket.io closes the link on the next tick. False when a
- * version has no such check.
- */
-export function pingOverdue(socket: Pick<Session, 'socket'>['socket']): boolean {
-  const engine = socket.io?.engine as unknown as { _hasPingExpired?: () => boolean } | undefined;
-  return engine?._hasPingExpired?.() === true;
 }
 
 /** Removes `entry` from `list` (in order: the oldest is usually first); false if it was not there. */
