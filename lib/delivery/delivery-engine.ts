@@ -26,7 +26,7 @@ import {
   type SenderStep,
 } from './sender-queue.js';
 // durable outbox (lib/store, issue #15)
-import { sizeOf } from '../store/records.js';
+import { sendJson, sizeOf } from '../store/records.js';
 import { storeContextOf, type RexsysStore, type StoreChange, type StoreConnection, type StoredSend } from '../store/types.js';
 import type { DeliveryOutcome, PendingSend } from '../store/outbox.js';
 
@@ -832,9 +832,9 @@ export class DeliveryEngine {
   private storeSend(st: StoredSend): RexsysError | undefined {
     const limits = this.storeLimits;
     if (!limits) return undefined;
-    let bytes: number;
+    let json: string;
     try {
-      bytes = sizeOf(st);
+      json = sendJson(st);
     } catch (e) {
       return new RexsysSendError('E_OUTBOX_FULL', `"${st.command}" to "${st.receiver}" cannot be stored (its data is not JSON: ${(e as Error).message}).`, {
         receiver: st.receiver,
@@ -842,6 +842,7 @@ export class DeliveryEngine {
         cause: e,
       });
     }
+    const bytes = json.length;
     if (this.storedBytes.size + 1 > limits.maxEntries || this.storedTotal + bytes > limits.maxBytes) {
       return new RexsysSendError(
         'E_OUTBOX_FULL',
@@ -851,7 +852,8 @@ export class DeliveryEngine {
     }
     this.storedBytes.set(st.id, bytes);
     this.storedTotal += bytes;
-    this.writeStore([{ op: 'send', send: st }]);
+    // (its JSON goes along: the file store writes it as is, not serialising the data again)
+    this.writeStore([{ op: 'send', send: st, json }]);
     return undefined;
   }
 

@@ -113,19 +113,14 @@ export function decodeChange(o: unknown): StoreChange | string {
   }
 }
 
-/**
- * The send {@link sizeOf} measured last and its record's JSON: a new send is measured,
- * then written, so the file store frames that very JSON instead of serialising the data a
- * second time (#18: a pass over a 4 KB payload is ≈28 µs). Kept until it is framed.
- */
-let measured: StoredSend | undefined;
-let measuredJson = '';
+/** The JSON of a send's record, as stored; its length counts against `maxBytes`. */
+export function sendJson(send: StoredSend): string {
+  return JSON.stringify(encodeChange({ op: 'send', send }));
+}
 
 /** Bytes a send counts against `maxBytes` (its JSON, as stored). */
 export function sizeOf(send: StoredSend): number {
-  measuredJson = JSON.stringify(encodeChange({ op: 'send', send }));
-  measured = send;
-  return measuredJson.length;
+  return sendJson(send).length;
 }
 
 // ── the file store's framing: `<crc32 of the JSON, 8 hex> <JSON>\n` ──
@@ -192,13 +187,9 @@ export function frame(record: unknown): string {
 /** A record's JSON as a line of the file. */
 const line = (json: string): string => `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
 
-/** `frame(encodeChange(c))`: one change as a line of the file. */
+/** `frame(encodeChange(c))`: one change as a line of the file (a new send's from the JSON it carries). */
 export function frameChange(c: StoreChange): string {
-  if (c.op !== 'send' || c.send !== measured) return frame(encodeChange(c));
-  const json = measuredJson;
-  measured = undefined;
-  measuredJson = '';
-  return line(json);
+  return c.op === 'send' && c.json !== undefined ? line(c.json) : frame(encodeChange(c));
 }
 
 /**

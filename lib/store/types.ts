@@ -54,7 +54,8 @@ export interface StoreSnapshot {
 
 /** One change the engine hands to its store. */
 export type StoreChange =
-  | { readonly op: 'send'; readonly send: StoredSend }
+  /** `json`: the record's JSON (`sendJson` in ./records.ts) when the engine made it to measure the send; the file store writes it as is (#18). */
+  | { readonly op: 'send'; readonly send: StoredSend; readonly json?: string }
   /** A send settled (confirmed, given up, cancelled): it leaves the store. */
   | { readonly op: 'done'; readonly epoch: string; readonly receiver: string; readonly seq: number }
   | { readonly op: 'window'; readonly window: StoredWindow }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { RexsysStoreError, type RexsysError } from '../../lib/index';
 import { fileStore } from '../../lib/node/index';
 import * as fc from 'fast-check';
-import { crc32, frame, parseLog, encodeChange, FILE_HEADER, LineFramer, sizeOf } from '../../lib/store/records';
+import { crc32, frame, parseLog, encodeChange, FILE_HEADER, LineFramer, sendJson, sizeOf } from '../../lib/store/records';
 import type { StoreChange, StoreConnection, StoredSend } from '../../lib/store/types';
 import { SEED } from '../support/fault-kit';
 import { memoryStore } from '../../lib/store/memory-store';
@@ -79,19 +79,18 @@ describe('framing', () => {
     );
   });
 
-  it("a send measured by sizeOf is framed from that measurement: its data serialised once, the line byte for byte frame(encodeChange(…))'s", () => {
+  it("a new send carries the JSON it was measured by, and is framed from it: its data serialised once, the line byte for byte frame(encodeChange(…))'s", () => {
     let passes = 0;
     const data = { toJSON: () => (passes++, { n: 1, text: '한국어 ✓' }) };
     const st = send(7, { data });
     const expected = frame(encodeChange({ op: 'send', send: st }));
     passes = 0;
-    const size = sizeOf(st);
-    const line = new LineFramer().frame({ op: 'send', send: st });
+    const json = sendJson(st);
+    const line = new LineFramer().frame({ op: 'send', send: st, json });
     expect(passes).toBe(1);
     expect(line).toBe(expected);
-    expect(size).toBe(expected.length - 10); // "<8 hex> " and "\n" around the JSON
-    // a send not measured last is serialised for its line as before
-    sizeOf(send(8));
+    expect(sizeOf(st)).toBe(expected.length - 10); // "<8 hex> " and "\n" around the JSON
+    // a send change without its JSON is serialised for its line as before
     passes = 0;
     expect(new LineFramer().frame({ op: 'send', send: st })).toBe(expected);
     expect(passes).toBe(1);

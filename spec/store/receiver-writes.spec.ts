@@ -11,6 +11,7 @@ import { resolveDeliveryOptions } from '../../lib/delivery/delivery-options';
 import { CONFIRM_COMMAND, messageEnvelope } from '../../lib/delivery/envelope';
 import type { RexsysMessage } from '../../lib/protocol/codecs';
 import type { SendReceipt } from '../../lib/client/types';
+import { sendJson } from '../../lib/store/records';
 import type { RexsysStore, StoreChange } from '../../lib/store/types';
 
 function setup() {
@@ -90,4 +91,16 @@ it('one message per turn: one window write per turn, after the hand-over (off th
     scheduler.flush();
   }
   expect(writes.every((w) => w.length === 1 && w[0].op === 'window')).toBe(true);
+});
+
+it("a new send's change carries the JSON its size was measured by (the file store writes it as is, not serialising the data again)", () => {
+  const { engine, writes } = setup();
+  const sub = new Observable<SendReceipt>((to) => engine.start(to, 'display', 'show', { n: 1, text: '한국어' }, { via: 'socket', timeout: 0 })).subscribe({
+    error: () => undefined,
+  });
+  const sends = writes.flat().filter((c) => c.op === 'send');
+  expect(sends).toHaveLength(1);
+  const [change] = sends as Array<Extract<StoreChange, { op: 'send' }>>;
+  expect(change.json).toBe(sendJson(change.send));
+  sub.unsubscribe();
 });
